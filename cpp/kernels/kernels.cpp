@@ -1,0 +1,36 @@
+#include "kernels.h"
+
+namespace lenet {
+
+#define LENET_KERNEL_SET(isa) \
+  { #isa, conv2d_fwd__##isa, conv2d_bwd_input__##isa, conv2d_bwd_weight__##isa, dense_fwd__##isa, \
+    dense_bwd_input__##isa, dense_bwd_weight__##isa }
+
+const KernelSet& kernels_scalar() {
+  static const KernelSet set = LENET_KERNEL_SET(scalar);
+  return set;
+}
+
+const KernelSet& kernels_simd() {
+#if LENET_HAVE_SIMD
+  static const KernelSet set = LENET_KERNEL_SET(wasmsimd);
+  return set;
+#else
+  return kernels_scalar();
+#endif
+}
+
+bool kernels_have_simd() { return LENET_HAVE_SIMD != 0; }
+
+namespace {
+const KernelSet* g_active = nullptr;
+}
+
+const KernelSet& kernels() {
+  if (!g_active) g_active = &kernels_simd();
+  return *g_active;
+}
+
+void use_kernels(const KernelSet& set) { g_active = &set; }
+
+}  // namespace lenet

@@ -1,0 +1,460 @@
+#include "network.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstring>
+
+#include "kernels/kernels.h"
+#include "layers.h"
+#include "losses.h"
+#include "model_file.h"
+#include "optimizers.h"
+#include "rng.h"
+
+namespace lenet {
+
+namespace {
+
+const char* const kLayerNames[kLayerCount] = {"C1", "S2", "C3", "S4", "C5", "F6", "OUTPUT"};
+
+struct Built {
+  std::vector<std::unique_ptr<Layer>> layers;
+  std::vector<LayerId> owner;  // the paper's layer each piece belongs to
+};
+
+// The network as the paper draws it (Fig. 2), with the options of the configuration.
+Built build_layers(const Config& c, Rng* dropout_rng) {
+  Built b;
+  Shape3 s{1, 32, 32};  // a 28x28 input is padded to 32x32 before C1 (see load_input)
+  auto add = [&](LayerId id, std::unique_ptr<Layer> layer) {
+    s = layer->out;
+    b.layers.push_back(std::move(layer));
+    b.owner.push_back(id);
+  };
+  // The paper's subsampling units pass their result through the squashing function (section II-B).
+  const bool squash_pool = c.pooling == Pooling::subsample;
+  add(LayerId::C1, make_conv(s, 6, 5));                                        // C1: 1@32x32 -> 6@28x28
+  add(LayerId::C1, make_activation(s, c.activation));
+  add(LayerId::S2, make_pool(s, c.pooling));                                   // S2: 6@28x28 -> 6@14x14
+  if (squash_pool) add(LayerId::S2, make_activation(s, c.activation));
+  add(LayerId::C3, make_conv(s, 16, 5, c.c3_table ? c3_connection_table()     // C3: 6@14x14 -> 16@10x10
+                                                  : std::vector<uint8_t>{}));
+  add(LayerId::C3, make_activation(s, c.activation));
+  add(LayerId::S4, make_pool(s, c.pooling));                                   // S4: 16@10x10 -> 16@5x5
+  if (squash_pool) add(LayerId::S4, make_activation(s, c.activation));
+  add(LayerId::C5, make_dense(s, 120));                                        // C5: 16@5x5 -> 120
+  add(LayerId::C5, make_activation(s, c.activation));
+  add(LayerId::F6, make_dense(s, 84));                                         // F6: 120 -> 84
+  add(LayerId::F6, make_activation(s, c.activation));
+  add(LayerId::F6, make_dropout(s, c.dropout, dropout_rng));
+  if (c.output == Output::rbf) add(LayerId::OUTPUT, make_rbf(s));              // OUTPUT: 84 -> 10
+  else add(LayerId::OUTPUT, make_dense(s, kClasses));
+  return b;
+}
+
+size_t count_params(const Config& c) {
+  size_t total = 0;
+  for (auto& layer : build_layers(c, nullptr).layers) total += layer->param_count();
+  return total;
+}
+
+void check_images(const float* images, int n, int pixels) {
+  if (n < 1) throw Error("no images given (batch of " + std::to_string(n) + ")");
+  if (!images) throw Error("images are missing");
+  const size_t total = static_cast<size_t>(n) * pixels;
+  for (size_t i = 0; i < total; ++i)
+    if (!std::isfinite(images[i]))
+      throw Error("image " + std::to_string(i / pixels) + ", pixel " + std::to_string(i % pixels) + " is " +
+                  (std::isnan(images[i]) ? "NaN" : "infinite"));
+}
+
+void check_labels(const uint8_t* labels, int n) {
+  if (!labels) throw Error("labels are missing");
+  for (int i = 0; i < n; ++i)
+    if (labels[i] >= kClasses)
+      throw Error("label " + std::to_string(labels[i]) + " at index " + std::to_string(i) +
+                  " is out of range 0..9");
+}
+
+}  // namespace
+
+const char* to_string(LayerId id) { return kLayerNames[static_cast<int>(id)]; }
+
+LayerId parse_layer(const std::string& name) {
+  std::string upper;
+  for (char ch : name) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  for (int i = 0; i < kLayerCount; ++i)
+    if (upper == kLayerNames[i]) return static_cast<LayerId>(i);
+  throw Error("unknown layer '" + name + "' (allowed: C1, S2, C3, S4, C5, F6, OUTPUT)");
+}
+
+struct Network::Impl {
+  Config config;
+  Rng dropout_rng;
+  Built net;
+  std::vector<float> params, grads;      // one flat allocation each; layers hold views into them
+  std::vector<ParamSpan> spans;          // weights and biases, layer by layer
+  std::vector<LayerId> span_owner;
+  std::vector<std::vector<float>> acts;  // acts[0]: input [N][1][32][32]; acts[i + 1]: output of layer i
+  std::vector<std::vector<float>> dacts; // gradients of the same
+  std::vector<float> scratch;
+  int capacity = 0;
+  int last_n = 0;  // batch size of the last forward pass (0: none yet)
+  OptimizerState optimizer;
+  bool frozen[kLayerCount] = {};
+  int64_t steps = 0;
+  float reference_loss = -1;                  // the first step's loss, the yardstick for "exploded"
+  std::vector<float> saved_params, saved_opt; // the state before the current step, for divergence
+
+  explicit Impl(const Config& c)
+      : config(c),
+        dropout_rng(static_cast<uint64_t>(c.seed) * 0x9E3779B97F4A7C15ull + 0xD1B54A32D192ED03ull),
+        net(build_layers(c, &dropout_rng)),
+        optimizer(settings_of(c), sizes_of(net)) {
+    size_t total = 0;
+    for (auto& layer : net.layers) total += layer->param_count();
+    params.assign(total, 0.0f);
+    grads.assign(total, 0.0f);
+    size_t offset = 0;
+    for (size_t i = 0; i < net.layers.size(); ++i) {
+      Layer& layer = *net.layers[i];
+      layer.bind(params.data() + offset, grads.data() + offset);
+      offset += layer.param_count();
+      for (const ParamSpan& span : layer.params()) {
+        spans.push_back(span);
+        span_owner.push_back(net.owner[i]);
+      }
+    }
+    Rng init_rng(c.seed);
+    for (auto& layer : net.layers) layer->init(c.init, init_rng);
+    acts.resize(net.layers.size() + 1);
+    dacts.resize(net.layers.size() + 1);
+    ensure_capacity(c.batch_size);
+  }
+
+  static OptimizerSettings settings_of(const Config& c) {
+    OptimizerSettings s;
+    s.kind = c.optimizer;
+    s.learning_rate = c.learning_rate;
+    s.momentum = c.momentum;
+    s.beta1 = c.beta1;
+    s.beta2 = c.beta2;
+    s.epsilon = c.epsilon;
+    s.weight_decay = c.weight_decay;
+    return s;
+  }
+  static std::vector<size_t> sizes_of(Built& b) {
+    std::vector<size_t> sizes;
+    // Parameters are not bound yet; only the sizes matter here.
+    for (auto& layer : b.layers) {
+      std::vector<float> p(layer->param_count()), g(layer->param_count());
+      layer->bind(p.data(), g.data());
+      for (const ParamSpan& span : layer->params()) sizes.push_back(span.size);
+    }
+    return sizes;
+  }
+
+  // Buffers grow only when a larger batch than ever before arrives; a step at a known size allocates nothing.
+  void ensure_capacity(int n) {
+    if (n <= capacity) return;
+    acts[0].assign(static_cast<size_t>(n) * 32 * 32, 0.0f);
+    dacts[0].clear();  // the input's gradient is never needed
+    size_t scratch_size = 0;
+    for (size_t i = 0; i < net.layers.size(); ++i) {
+      Layer& layer = *net.layers[i];
+      acts[i + 1].assign(static_cast<size_t>(n) * layer.out.size(), 0.0f);
+      dacts[i + 1].assign(static_cast<size_t>(n) * layer.out.size(), 0.0f);
+      layer.set_capacity(n);
+      scratch_size = std::max(scratch_size, layer.scratch_floats(n));
+    }
+    scratch.assign(scratch_size, 0.0f);
+    capacity = n;
+  }
+
+  // Pixels in [0, 1] to the configured levels, centred in the 32x32 field (28x28 gets a 2 px border).
+  void load_input(const float* images, int n) {
+    const int side = config.input_size, border = (32 - side) / 2;
+    const float bg = config.background, scale = config.ink - config.background;
+    float* x = acts[0].data();
+    for (int k = 0; k < n; ++k) {
+      float* dst = x + static_cast<size_t>(k) * 1024;
+      std::fill(dst, dst + 1024, bg);
+      const float* src = images + static_cast<size_t>(k) * side * side;
+      for (int r = 0; r < side; ++r)
+        for (int c = 0; c < side; ++c) dst[(r + border) * 32 + c + border] = bg + scale * src[r * side + c];
+    }
+  }
+
+  void forward(int n, bool training) {
+    for (size_t i = 0; i < net.layers.size(); ++i)
+      net.layers[i]->forward(acts[i + 1].data(), acts[i].data(), n, training, scratch.data());
+    last_n = n;
+  }
+
+  const float* outputs() const { return acts.back().data(); }
+
+  LossResult loss_and_output_gradient(const uint8_t* labels, int n) {
+    float* dy = dacts.back().data();
+    switch (config.output) {
+      case Output::softmax: return softmax_cross_entropy(dy, outputs(), labels, n, kClasses);
+      case Output::mse: return mse_one_hot(dy, outputs(), labels, n, kClasses);
+      case Output::rbf: return rbf_map_loss(dy, outputs(), labels, n, kClasses);
+    }
+    return {0, 0};
+  }
+
+  // The lowest layer whose parameters train; nothing below it needs a gradient.
+  size_t lowest_trainable() const {
+    for (size_t i = 0; i < net.layers.size(); ++i)
+      if (net.layers[i]->param_count() > 0 && !frozen[static_cast<int>(net.owner[i])]) return i;
+    return net.layers.size();
+  }
+
+  void backward(int n) {
+    std::fill(grads.begin(), grads.end(), 0.0f);  // zero_grad: backward only adds
+    const size_t stop = lowest_trainable();
+    for (size_t i = net.layers.size(); i-- > stop;) {
+      float* dx = i > stop ? dacts[i].data() : nullptr;
+      net.layers[i]->backward(dx, dacts[i + 1].data(), acts[i + 1].data(), acts[i].data(), n, scratch.data());
+    }
+    for (auto& layer : net.layers) layer->mask_gradients();
+  }
+
+  void probabilities(float* probs, int n) const {
+    if (config.output == Output::mse) {
+      // MSE outputs estimate the one-hot target directly: clip to [0, 1] and normalise.
+      for (int k = 0; k < n; ++k) {
+        const float* y = outputs() + k * kClasses;
+        float* p = probs + k * kClasses;
+        float sum = 0;
+        for (int i = 0; i < kClasses; ++i) sum += (p[i] = std::clamp(y[i], 0.0f, 1.0f));
+        if (sum > 0) for (int i = 0; i < kClasses; ++i) p[i] /= sum;
+        else softmax_rows(p, y, 1, kClasses, false);
+      }
+    } else {
+      softmax_rows(probs, outputs(), n, kClasses, config.output == Output::rbf);
+    }
+  }
+
+  std::vector<bool> active_spans() const {
+    std::vector<bool> active(spans.size());
+    for (size_t k = 0; k < spans.size(); ++k) active[k] = !frozen[static_cast<int>(span_owner[k])];
+    return active;
+  }
+
+  size_t layer_index(LayerId id) const {
+    // The paper's layer's output is that of its last piece, dropout excepted (it is not a feature).
+    size_t found = net.layers.size();
+    for (size_t i = 0; i < net.layers.size(); ++i)
+      if (net.owner[i] == id && !(id == LayerId::F6 && i + 1 < net.layers.size() && net.owner[i + 1] != id))
+        found = i;
+    return found;
+  }
+};
+
+Network::Network(const Config& config) {
+  validate(config);
+  impl_ = std::make_unique<Impl>(config);
+}
+Network::~Network() = default;
+Network::Network(Network&&) noexcept = default;
+Network& Network::operator=(Network&&) noexcept = default;
+
+const Config& Network::config() const { return impl_->config; }
+
+TrainStats Network::train_batch(const float* images, const uint8_t* labels, int n) {
+  Impl& m = *impl_;
+  check_images(images, n, input_pixels());
+  check_labels(labels, n);
+  m.ensure_capacity(n);
+  m.load_input(images, n);
+  m.forward(n, true);
+  const LossResult r = m.loss_and_output_gradient(labels, n);
+  const std::string step = std::to_string(m.steps + 1);
+  auto diverged = [&](const std::string& why) {
+    throw DivergenceError("training diverged at step " + step + ": " + why + " (learning rate " +
+                          std::to_string(m.optimizer.settings().learning_rate) +
+                          "); the weights are back to the last good step. Try a smaller learning rate.");
+  };
+  if (!std::isfinite(r.loss)) diverged(std::string("the loss became ") + (std::isnan(r.loss) ? "NaN" : "infinite"));
+  if (m.reference_loss < 0) m.reference_loss = r.loss;
+  if (r.loss > std::max(1e3f, 100.0f * m.reference_loss))
+    diverged("the loss exploded to " + std::to_string(r.loss));
+  m.backward(n);
+  for (float g : m.grads)
+    if (!std::isfinite(g)) diverged("a gradient became NaN or infinite");
+  m.saved_params = m.params;  // same size every step: no allocation after the first
+  m.optimizer.copy_to(m.saved_opt);
+  m.optimizer.step(m.spans, m.active_spans());
+  // A step that moves the weights by more than their whole size is a blow-up even where bounded
+  // activations (tanh, RBF) keep the loss finite.
+  double before = 0, change = 0;
+  bool finite = true;
+  for (size_t i = 0; i < m.params.size(); ++i) {
+    const double p = m.params[i], q = m.saved_params[i];
+    finite = finite && std::isfinite(m.params[i]);
+    before += q * q;
+    change += (p - q) * (p - q);
+  }
+  if (!finite || std::sqrt(change) > std::max(1.0, std::sqrt(before))) {
+    m.params = m.saved_params;
+    m.optimizer.copy_from(m.saved_opt);
+    if (!finite) diverged("a weight became NaN or infinite");
+    diverged("one step changed the weights by " + std::to_string(std::sqrt(change)) +
+             ", more than their whole size " + std::to_string(std::sqrt(before)));
+  }
+  ++m.steps;
+  return {r.loss, r.correct, n};
+}
+
+EvalStats Network::evaluate(const float* images, const uint8_t* labels, int n, float* probs) {
+  Impl& m = *impl_;
+  check_images(images, n, input_pixels());
+  check_labels(labels, n);
+  EvalStats stats;
+  double loss_sum = 0;
+  // In chunks of the configured batch size, so evaluation never needs more memory than training.
+  const int chunk = std::max(1, m.capacity);
+  for (int start = 0; start < n; start += chunk) {
+    const int count = std::min(chunk, n - start);
+    m.load_input(images + static_cast<size_t>(start) * input_pixels(), count);
+    m.forward(count, false);
+    const LossResult r = m.loss_and_output_gradient(labels + start, count);
+    loss_sum += static_cast<double>(r.loss) * count;
+    stats.correct += r.correct;
+    if (probs) m.probabilities(probs + static_cast<size_t>(start) * kClasses, count);
+  }
+  stats.count = n;
+  stats.loss = static_cast<float>(loss_sum / n);
+  stats.accuracy = static_cast<float>(stats.correct) / static_cast<float>(n);
+  return stats;
+}
+
+void Network::predict(float* probs, const float* images, int n) {
+  Impl& m = *impl_;
+  check_images(images, n, input_pixels());
+  if (!probs) throw Error("no output buffer for the probabilities");
+  const int chunk = std::max(1, m.capacity);
+  for (int start = 0; start < n; start += chunk) {
+    const int count = std::min(chunk, n - start);
+    m.load_input(images + static_cast<size_t>(start) * input_pixels(), count);
+    m.forward(count, false);
+    m.probabilities(probs + static_cast<size_t>(start) * kClasses, count);
+  }
+  if (n > chunk) {
+    // Keep "the last predicted image" the first of the batch for feature_map().
+    m.load_input(images, 1);
+    m.forward(1, false);
+  }
+}
+
+Tensor Network::feature_map(LayerId id) const {
+  const Impl& m = *impl_;
+  Tensor t;
+  if (m.last_n == 0) return t;
+  const size_t i = m.layer_index(id);
+  const Shape3 s = m.net.layers[i]->out;
+  if (s.h == 1 && s.w == 1) t.shape = {s.c};
+  else t.shape = {s.c, s.h, s.w};
+  t.data.assign(m.acts[i + 1].begin(), m.acts[i + 1].begin() + s.size());
+  return t;
+}
+
+namespace {
+// The layer of `id` that holds its parameters, or nullptr.
+Layer* param_layer(const Built& net, LayerId id) {
+  for (size_t i = 0; i < net.layers.size(); ++i)
+    if (net.owner[i] == id && net.layers[i]->param_count() > 0) return net.layers[i].get();
+  return nullptr;
+}
+}  // namespace
+
+Tensor Network::weights(LayerId id) const {
+  const Impl& m = *impl_;
+  Tensor t;
+  if (id == LayerId::OUTPUT && m.config.output == Output::rbf) {
+    t.shape = {kClasses, 84};
+    t.data = rbf_prototypes();
+    return t;
+  }
+  Layer* layer = param_layer(m.net, id);
+  if (!layer) return t;
+  const ParamSpan w = layer->params()[0];
+  t.data.assign(w.param, w.param + w.size);
+  if (id == LayerId::C1 || id == LayerId::C3) t.shape = {layer->out.c, layer->in.c, 5, 5};
+  else if (id == LayerId::S2 || id == LayerId::S4) t.shape = {layer->out.c};
+  else t.shape = {layer->out.c, layer->in.size()};
+  return t;
+}
+
+Tensor Network::biases(LayerId id) const {
+  const Impl& m = *impl_;
+  Tensor t;
+  Layer* layer = param_layer(m.net, id);
+  if (!layer) return t;
+  const ParamSpan b = layer->params()[1];
+  t.data.assign(b.param, b.param + b.size);
+  t.shape = {static_cast<int>(b.size)};
+  return t;
+}
+
+void Network::set_frozen(LayerId id, bool frozen) { impl_->frozen[static_cast<int>(id)] = frozen; }
+bool Network::frozen(LayerId id) const { return impl_->frozen[static_cast<int>(id)]; }
+
+void Network::set_learning_rate(float lr) {
+  Config c = impl_->config;
+  c.learning_rate = lr;
+  validate(c);
+  impl_->config.learning_rate = lr;
+  impl_->optimizer.settings().learning_rate = lr;
+}
+
+int64_t Network::steps() const { return impl_->steps; }
+
+std::vector<uint8_t> Network::save() const {
+  const Impl& m = *impl_;
+  ModelContents contents;
+  contents.config = m.config;
+  for (int i = 0; i < kLayerCount; ++i)
+    if (m.frozen[i]) contents.frozen |= 1u << i;
+  contents.steps = static_cast<uint64_t>(m.steps);
+  contents.params = m.params;
+  return encode_model(contents);
+}
+
+Network Network::load(const uint8_t* data, size_t size) {
+  ModelContents contents = decode_model(data, size, count_params);
+  Network net(contents.config);
+  std::copy(contents.params.begin(), contents.params.end(), net.impl_->params.begin());
+  for (int i = 0; i < kLayerCount; ++i) net.impl_->frozen[i] = (contents.frozen >> i) & 1u;
+  net.impl_->steps = static_cast<int64_t>(contents.steps);
+  return net;
+}
+
+std::vector<ParamSpan> Network::parameters() { return impl_->spans; }
+size_t Network::parameter_count() const { return impl_->params.size(); }
+
+float Network::loss_and_gradients(const float* images, const uint8_t* labels, int n) {
+  Impl& m = *impl_;
+  check_images(images, n, input_pixels());
+  check_labels(labels, n);
+  m.ensure_capacity(n);
+  m.load_input(images, n);
+  m.forward(n, true);
+  const LossResult r = m.loss_and_output_gradient(labels, n);
+  m.backward(n);
+  return r.loss;
+}
+
+float Network::loss(const float* images, const uint8_t* labels, int n) {
+  Impl& m = *impl_;
+  check_images(images, n, input_pixels());
+  check_labels(labels, n);
+  m.ensure_capacity(n);
+  m.load_input(images, n);
+  m.forward(n, false);
+  return m.loss_and_output_gradient(labels, n).loss;
+}
+
+}  // namespace lenet

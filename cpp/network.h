@@ -1,0 +1,105 @@
+// LeNet-5 (LeCun, Bottou, Bengio, Haffner 1998, "Gradient-Based Learning Applied to Document Recognition"):
+//   INPUT 1@32x32 -> C1 6@28x28 -> S2 6@14x14 -> C3 16@10x10 -> S4 16@5x5 -> C5 120 -> F6 84 -> OUTPUT 10
+// The public face of the engine: build from a Config, train on batches, predict, look inside, save and load.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common.h"
+#include "config.h"
+
+namespace lenet {
+
+// The paper's layer names. Activations and dropout belong to the layer before them.
+enum class LayerId : uint8_t { C1 = 0, S2 = 1, C3 = 2, S4 = 3, C5 = 4, F6 = 5, OUTPUT = 6 };
+constexpr int kLayerCount = 7;
+constexpr int kClasses = 10;
+const char* to_string(LayerId id);
+LayerId parse_layer(const std::string& name);  // "C1".."OUTPUT" (case-insensitive); throws Error
+
+struct TrainStats {
+  float loss = 0;   // mean loss over the batch
+  int correct = 0;  // argmax hits in the batch (training mode)
+  int count = 0;    // batch size
+};
+
+struct EvalStats {
+  float loss = 0;      // mean loss
+  float accuracy = 0;  // correct / count, in [0, 1]
+  int correct = 0;
+  int count = 0;
+};
+
+// A copied tensor (shape outermost first), for feature maps and weights.
+struct Tensor {
+  std::vector<int> shape;
+  std::vector<float> data;
+};
+
+// Thrown by train_batch when a step produced NaN/Inf or an exploding loss; the weights and optimizer
+// state are already back to what they were before that step.
+struct DivergenceError : Error {
+  using Error::Error;
+};
+
+class Network {
+ public:
+  explicit Network(const Config& config);  // validates, then initialises weights from config.seed
+  ~Network();
+  Network(Network&&) noexcept;
+  Network& operator=(Network&&) noexcept;
+  Network(const Network&) = delete;
+  Network& operator=(const Network&) = delete;
+
+  const Config& config() const;
+  int input_size() const { return config().input_size; }
+  int input_pixels() const { return input_size() * input_size(); }
+
+  // images: n * input_pixels floats in [0, 1] (0 = background, 1 = ink; mapped to the configured
+  // background/ink levels inside), labels: n values in 0..9. Runs forward, loss, backward and one
+  // optimizer step on the trainable (unfrozen) layers. Throws Error on bad arguments (nothing changes)
+  // and DivergenceError (weights restored).
+  TrainStats train_batch(const float* images, const uint8_t* labels, int n);
+  // Eval mode (no dropout). probs, if given, receives [n][10] class probabilities.
+  EvalStats evaluate(const float* images, const uint8_t* labels, int n, float* probs = nullptr);
+  // probs: [n][10] class probabilities (softmax of the logits; for RBF, softmax of minus the distances).
+  void predict(float* probs, const float* images, int n);
+
+  // The activations of the first image of the last forward pass, after the layer's activation:
+  // C1 [6][28][28], S2 [6][14][14], C3 [16][10][10], S4 [16][5][5], C5 [120], F6 [84], OUTPUT [10]
+  // (OUTPUT: logits, or RBF distances). Empty shape before any forward pass.
+  Tensor feature_map(LayerId id) const;
+  // Trainable weights: C1 [6][1][5][5], C3 [16][6][5][5], C5 [120][400], F6 [84][120], OUTPUT [10][84]
+  // (RBF: the fixed prototypes), S2/S4 [maps][2] (beta, bias) for trainable subsampling, else empty.
+  Tensor weights(LayerId id) const;
+  Tensor biases(LayerId id) const;
+
+  // Frozen layers keep their parameters (transfer learning: train the classifier on fixed features).
+  void set_frozen(LayerId id, bool frozen);
+  bool frozen(LayerId id) const;
+  void set_learning_rate(float lr);  // throws Error unless finite and > 0
+  int64_t steps() const;             // optimizer steps taken
+
+  // The versioned model file (see models/README.md): configuration, weights, checksum. Optimizer state
+  // is not saved.
+  std::vector<uint8_t> save() const;
+  // Validates everything (magic, version, sizes, configuration, checksum, finite weights) before building;
+  // throws Error saying what is wrong.
+  static Network load(const uint8_t* data, size_t size);
+
+  // For tests and tools: every parameter tensor with its gradient, in a fixed order, frozen or not.
+  std::vector<ParamSpan> parameters();
+  size_t parameter_count() const;
+  // Forward (training mode: dropout active), loss, and backward into zeroed gradients; no optimizer step.
+  float loss_and_gradients(const float* images, const uint8_t* labels, int n);
+  // Forward in eval mode and the mean loss, no gradients.
+  float loss(const float* images, const uint8_t* labels, int n);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace lenet

@@ -1,0 +1,80 @@
+// The page's numbers for the README, measured in headless Chromium on this machine (a benchmark, not a
+// test: it asserts nothing). Prints JSON and writes build/artifacts/bench-page.json:
+//   firstClassificationMs  opening the page -> a drawn digit classified by the shipped model
+//   trainTo97             training `modern` from scratch in the page until the held-out accuracy shown
+//                         reaches 97 % (seconds, counting from the Start click, dataset download included)
+//   transferBytes         what the page downloads before the dataset: JS, CSS, wasm and the model
+//
+//   node tests/browser/bench-page.mjs [--target 97] [--epochs 5]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { STROKES, drawWithMouse, launch, prediction, repo, startServer } from './helpers.mjs';
+
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const target = arg('--target', 97);
+const epochs = arg('--epochs', 5);
+
+const server = await startServer();
+const browser = await launch();
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const sizes = new Map();
+  page.on('response', async (r) => {
+    try {
+      sizes.set(new URL(r.url()).pathname, (await r.body()).length);
+    } catch {
+      // a response without a body (redirect, aborted): nothing to count
+    }
+  });
+  context.on('weberror', (e) => console.error(e.error().message));
+
+  const t0 = Date.now();
+  await page.goto(server.url);
+  await page.waitForSelector('body[data-ready="true"]');
+  const readyMs = Date.now() - t0;
+  await drawWithMouse(page, STROKES.digits.find((d) => d.set === 'mouse' && d.label === 3));
+  const drawn = await prediction(page);
+  const firstClassificationMs = Date.now() - t0;
+  const replayMs = firstClassificationMs - readyMs;
+
+  await page.waitForTimeout(500);
+  const transfer = [...sizes].filter(([p]) => !p.startsWith('/data/'));
+  const transferBytes = transfer.reduce((s, [, n]) => s + n, 0);
+
+  const form = page.locator('#train-form');
+  await form.getByLabel('Preset').selectOption('modern');
+  await form.getByLabel('Epochs').fill(String(epochs));
+  const start = Date.now();
+  await page.getByTestId('train-start').click();
+  const reached = await page.waitForFunction((t) => {
+    const v = Number(document.querySelector('[data-testid="test-accuracy"]').textContent || 0);
+    const done = /^Done/.test(document.querySelector('#progress-text').textContent);
+    return v >= t || done ? { v, done, title: document.querySelector('[data-testid="test-accuracy"]').title } : false;
+  }, target, { timeout: 600_000, polling: 100 }).then((h) => h.jsonValue());
+  const trainSeconds = (Date.now() - start) / 1000;
+  const progress = await page.locator('#progress-text').textContent();
+
+  const result = {
+    browser: browser.version(),
+    build: (await page.locator('#engine-status').textContent()).split(' · ')[0],
+    readyMs,
+    firstClassificationMs,
+    strokeReplayMs: replayMs,
+    firstPrediction: drawn,
+    transferBytes,
+    transfer: Object.fromEntries(transfer),
+    trainTo97: { targetPercent: target, reached: reached.v >= target, seconds: trainSeconds, accuracyPercent: reached.v,
+      measuredOn: reached.title, progress },
+  };
+  mkdirSync(join(repo, 'build/artifacts'), { recursive: true });
+  writeFileSync(join(repo, 'build/artifacts/bench-page.json'), `${JSON.stringify(result, null, 2)}\n`);
+  console.log(JSON.stringify(result, null, 2));
+} finally {
+  await browser.close();
+  await server.stop();
+}

@@ -1,0 +1,73 @@
+// The model saved in this browser (IndexedDB). A save writes the new model under a fresh key and moves
+// the 'current' pointer to it in the same transaction, deleting the old record there too; IndexedDB
+// commits a transaction whole or not at all, so a reload or crash mid-save leaves the previous model
+// intact and reachable.
+//
+//   database 'lenet5' v1
+//     store 'models':  key = id (string)  value = { id, bytes: Uint8Array, label, savedAt }
+//     store 'meta':    key 'current'      value = id of the saved model
+
+const DB = 'lenet5';
+const VERSION = 1;
+
+function request(req) {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+function open() {
+  if (!('indexedDB' in globalThis)) return Promise.reject(new Error('this browser has no IndexedDB'));
+  const req = indexedDB.open(DB, VERSION);
+  req.onupgradeneeded = () => {
+    const db = req.result;
+    if (!db.objectStoreNames.contains('models')) db.createObjectStore('models', { keyPath: 'id' });
+    if (!db.objectStoreNames.contains('meta')) db.createObjectStore('meta');
+  };
+  return request(req);
+}
+
+function finished(tx) {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error || new Error('the save was interrupted'));
+  });
+}
+
+// bytes: Uint8Array; label: what the model is. Resolves to the saved record's metadata.
+export async function saveModel(bytes, label) {
+  const db = await open();
+  try {
+    const tx = db.transaction(['models', 'meta'], 'readwrite');
+    const models = tx.objectStore('models');
+    const meta = tx.objectStore('meta');
+    const id = `m-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+    const record = { id, bytes: bytes.slice(), label, savedAt: new Date().toISOString() };
+    const previous = await request(meta.get('current'));
+    models.put(record);
+    meta.put(id, 'current');
+    if (previous && previous !== id) models.delete(previous);
+    await finished(tx);
+    return { id, label, savedAt: record.savedAt, size: bytes.length };
+  } catch (e) {
+    throw new Error(`could not save the model in this browser: ${e?.message || e}`);
+  } finally {
+    db.close();
+  }
+}
+
+// The saved model ({ id, bytes, label, savedAt }) or null.
+export async function loadSavedModel() {
+  const db = await open();
+  try {
+    const tx = db.transaction(['models', 'meta'], 'readonly');
+    const id = await request(tx.objectStore('meta').get('current'));
+    if (!id) return null;
+    const record = await request(tx.objectStore('models').get(id));
+    return record || null;
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,298 @@
+// The training loop, in a module Web Worker so the page never freezes. It trains in small steps and
+// returns to its message loop between batches (through a MessageChannel, which unlike setTimeout is
+// not clamped to 4 ms), so 'pause' is handled within one batch.
+//
+// In:  { type: 'start', options }   options: preset, optimizer, learningRate, batchSize, dropout,
+//                                    epochs, subset, seed
+//      { type: 'pause' } | { type: 'resume', learningRate? }
+//      { type: 'finetune', bytes, images: Float32Array(N*28*28), labels: Uint8Array(N) }
+// Out: ready, data-progress, data-ready, progress, test, weights, epoch, paused, resumed, diverged, done,
+//      finetuned, failed (see post() calls below). Weights travel as saved model bytes (net.save()).
+import { loadLeNet } from './lenet.js';
+import { loadSubset, SUBSET_URL } from './data-loader.js';
+import { padImages } from './images.js';
+
+const FROZEN = ['C1', 'S2', 'C3', 'S4'];
+const QUICK_TEST = 500;      // held-out images for the evaluations within an epoch
+const TESTS_PER_EPOCH = 4;   // within-epoch held-out evaluations (the epoch's end adds a full one)
+const PROGRESS_MS = 250;
+const WEIGHTS_MS = 1000;
+const GALLERY = 40;
+
+let lenetPromise = null;
+let dataPromise = null;
+let paused = false;
+let wake = null;
+let net = null;
+
+function post(msg, transfer = []) {
+  self.postMessage(msg, transfer);
+}
+
+function getLeNet() {
+  lenetPromise ??= loadLeNet().then((l) => {
+    post({ type: 'ready', build: l.build });
+    return l;
+  });
+  return lenetPromise;
+}
+
+function getData() {
+  dataPromise ??= loadSubset(SUBSET_URL, (loaded, total) => post({ type: 'data-progress', loaded, total }))
+    .then((d) => {
+      post({ type: 'data-ready', train: d.train.count, test: d.test.count });
+      return d;
+    })
+    .catch((e) => {
+      dataPromise = null; // let a later start try again
+      throw e;
+    });
+  return dataPromise;
+}
+
+// One macrotask turn, so queued messages (pause) are handled.
+const channel = new MessageChannel();
+const turns = [];
+channel.port1.onmessage = () => turns.shift()?.();
+function nextTurn() {
+  return new Promise((resolve) => {
+    turns.push(resolve);
+    channel.port2.postMessage(0);
+  });
+}
+
+async function gate() {
+  await nextTurn();
+  while (paused) await new Promise((resolve) => (wake = resolve));
+}
+
+// mulberry32: a small seeded generator so a seed gives the same shuffle every time.
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shuffle(order, random) {
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+}
+
+// Predicts the whole held-out set (images: padded to the network's input): accuracy, confusion matrix
+// and the first misclassified digits, as the original dataSide x dataSide pictures.
+function fullTest(test, images, dataSide) {
+  const probs = net.predictBatch(images);
+  const matrix = new Int32Array(100);
+  const mistakes = [];
+  let correct = 0;
+  const pix = dataSide * dataSide;
+  for (let n = 0; n < test.count; n++) {
+    let best = 0;
+    for (let d = 1; d < 10; d++) if (probs[n * 10 + d] > probs[n * 10 + best]) best = d;
+    const label = test.labels[n];
+    matrix[label * 10 + best]++;
+    if (best === label) correct++;
+    else if (mistakes.length < GALLERY) {
+      mistakes.push({ image: test.images.slice(n * pix, (n + 1) * pix), side: dataSide, label, predicted: best });
+    }
+  }
+  return { accuracy: correct / test.count, matrix, mistakes, wrong: test.count - correct, total: test.count };
+}
+
+async function train(options) {
+  const lenet = await getLeNet();
+  const data = await getData();
+  net?.dispose();
+  net = lenet.create({
+    preset: options.preset,
+    seed: options.seed,
+    optimizer: options.optimizer,
+    learningRate: options.learningRate,
+    batchSize: options.batchSize,
+    dropout: options.dropout,
+  });
+  const side = net.config().inputSize;
+  const dataSide = data.side;
+  const pix = side * side;
+  const trainCount = Math.min(options.subset, data.train.count);
+  const trainImages = padImages(data.train.images.subarray(0, trainCount * dataSide * dataSide), trainCount, dataSide, side);
+  const testImages = padImages(data.test.images, data.test.count, dataSide, side);
+  const quickCount = Math.min(QUICK_TEST, data.test.count);
+  const quickImages = testImages.subarray(0, quickCount * pix);
+  const quickLabels = data.test.labels.subarray(0, quickCount);
+
+  const bs = Math.min(options.batchSize, trainCount);
+  const batchImages = new Uint8Array(bs * pix);
+  const batchLabels = new Uint8Array(bs);
+  const order = Int32Array.from({ length: trainCount }, (_, i) => i);
+  const random = rng(options.seed);
+  const epochs = options.epochs;
+  const total = epochs * trainCount;
+  const testEvery = Math.ceil(trainCount / TESTS_PER_EPOCH);
+
+  let busyMs = 0; // training time, excluding pauses and evaluations, for samples/s
+  let trained = 0;
+  let window = { loss: 0, correct: 0, count: 0 };
+  let lastProgress = 0;
+  let lastWeights = performance.now();
+  post({ type: 'started', config: net.config(), trainCount, testCount: data.test.count });
+
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    shuffle(order, random);
+    let nextTest = testEvery;
+    for (let start = 0; start < trainCount; start += bs) {
+      await gate();
+      const count = Math.min(bs, trainCount - start);
+      const imgs = count === bs ? batchImages : batchImages.subarray(0, count * pix);
+      const labs = count === bs ? batchLabels : batchLabels.subarray(0, count);
+      for (let i = 0; i < count; i++) {
+        const k = order[start + i];
+        imgs.set(trainImages.subarray(k * pix, (k + 1) * pix), i * pix);
+        labs[i] = data.train.labels[k];
+      }
+      const t0 = performance.now();
+      let stats;
+      try {
+        stats = net.trainBatch(imgs, labs);
+      } catch (e) {
+        if (e.name !== 'DivergenceError') throw e;
+        // The engine has restored the last good weights; hand them to the page and wait for a resume
+        // with a smaller learning rate (or a reset).
+        paused = true;
+        const bytes = net.save();
+        post({ type: 'diverged', message: e.message, epoch, learningRate: net.config().learningRate, bytes },
+          [bytes.buffer]);
+        continue;
+      }
+      busyMs += performance.now() - t0;
+      trained += count;
+      window.loss += stats.loss * count;
+      window.correct += stats.correct;
+      window.count += count;
+      const done = start + count;
+      const x = epoch - 1 + done / trainCount;
+      const now = performance.now();
+      if (now - lastProgress >= PROGRESS_MS || done === trainCount) {
+        const rate = trained / (busyMs / 1000);
+        post({
+          type: 'progress', epoch, epochs, done, perEpoch: trainCount, x,
+          fraction: trained / total,
+          samplesPerSec: rate,
+          etaSeconds: (total - trained) / rate,
+          loss: window.loss / window.count,
+          accuracy: window.correct / window.count,
+        });
+        window = { loss: 0, correct: 0, count: 0 };
+        lastProgress = now;
+      }
+      if (done >= nextTest && done < trainCount) {
+        nextTest += testEvery;
+        const r = net.evaluate(quickImages, quickLabels);
+        post({ type: 'test', x, epoch, accuracy: r.accuracy, count: quickCount, full: false });
+      }
+      if (now - lastWeights >= WEIGHTS_MS) {
+        const bytes = net.save();
+        post({ type: 'weights', x, epoch, bytes }, [bytes.buffer]);
+        lastWeights = performance.now();
+      }
+    }
+    const report = fullTest(data.test, testImages, dataSide);
+    const bytes = net.save();
+    post({ type: 'epoch', epoch, x: epoch, ...report, bytes },
+      [bytes.buffer, report.matrix.buffer, ...report.mistakes.map((m) => m.image.buffer)]);
+    lastWeights = performance.now();
+  }
+  const bytes = net.save();
+  post({ type: 'done', bytes }, [bytes.buffer]);
+}
+
+// Integer shift of a side x side image by (dx, dy), zeros coming in: a little augmentation so a handful
+// of examples teach the digit, not the exact pixels.
+function shifted(out, src, side, dx, dy) {
+  out.fill(0);
+  for (let y = 0; y < side; y++) {
+    const sy = y - dy;
+    if (sy < 0 || sy >= side) continue;
+    for (let x = 0; x < side; x++) {
+      const sx = x - dx;
+      if (sx >= 0 && sx < side) out[y * side + x] = src[sy * side + sx];
+    }
+  }
+}
+
+async function finetune({ bytes, images, labels }) {
+  const lenet = await getLeNet();
+  const tuned = lenet.load(bytes);
+  try {
+    const side = tuned.config().inputSize;
+    const n = labels.length;
+    const pix = side * side;
+    const own = padImages(images, n, 28, side);
+    const before = tuned.evaluate(own, labels);
+    tuned.freeze(FROZEN);
+    if (tuned.config().optimizer === 'adam') tuned.setLearningRate(0.001);
+    const batch = new Float32Array(n * pix);
+    const random = rng(7);
+    const t0 = performance.now();
+    let steps = 0;
+    // Up to 150 steps or 4 s, stopping early once every example is right with a small loss.
+    for (; steps < 150 && performance.now() - t0 < 4000; steps++) {
+      for (let i = 0; i < n; i++) {
+        const dx = Math.floor(random() * 5) - 2;
+        const dy = Math.floor(random() * 5) - 2;
+        shifted(batch.subarray(i * pix, (i + 1) * pix), own.subarray(i * pix, (i + 1) * pix), side, dx, dy);
+      }
+      tuned.trainBatch(batch, labels);
+      if (steps % 10 === 9) {
+        const r = tuned.evaluate(own, labels);
+        if (r.correct === n && r.loss < 0.05) break;
+        await nextTurn();
+      }
+    }
+    const after = tuned.evaluate(own, labels);
+    tuned.unfreeze(FROZEN);
+    const out = tuned.save();
+    post({ type: 'finetuned', before: before.accuracy, after: after.accuracy, count: n, steps,
+      ms: performance.now() - t0, bytes: out }, [out.buffer]);
+  } finally {
+    tuned.dispose();
+  }
+}
+
+self.onmessage = async ({ data: msg }) => {
+  try {
+    switch (msg.type) {
+      case 'start':
+        paused = false;
+        await train(msg.options);
+        break;
+      case 'pause':
+        paused = true;
+        post({ type: 'paused' });
+        break;
+      case 'resume':
+        if (net && Number.isFinite(msg.learningRate) && msg.learningRate > 0) net.setLearningRate(msg.learningRate);
+        paused = false;
+        wake?.();
+        wake = null;
+        post({ type: 'resumed' });
+        break;
+      case 'finetune':
+        await finetune(msg);
+        break;
+      default:
+        throw new Error(`unknown message ${JSON.stringify(msg.type)}`);
+    }
+  } catch (e) {
+    post({ type: 'failed', during: msg.type, message: e?.message || String(e) });
+  }
+};
+
+getLeNet().catch((e) => post({ type: 'failed', during: 'load', message: e?.message || String(e) }));
