@@ -60,13 +60,15 @@ Config preset(const std::string& name) {
     c.input_size = 28;
   } else if (name == "classic") {
     // The seed's PyTorch model: sigmoid, average pooling, full C3, Linear(84, 10), cross-entropy, 32x32.
-    // With the seed's Adam at 0.001 this network stays at chance for a whole pass over 10,000 images;
-    // the seed's initial learning rate 0.01 with Adam and Glorot initialisation makes it learn in one.
+    // Four stacked sigmoids barely pass a gradient: with Adam at 0.001 (or Glorot initialisation at any
+    // rate tried, or SGD with momentum up to lr 1) it is still at chance after a pass over 12,000 images.
+    // The seed's initial learning rate 0.01 with Adam and He-uniform initialisation reaches about 72 %
+    // test accuracy in that pass (measured with batch 128; see README).
     c.activation = Activation::sigmoid;
     c.pooling = Pooling::avg;
     c.output = Output::softmax;
     c.optimizer = Optimizer::adam;
-    c.init = Init::xavier;
+    c.init = Init::he;
     c.learning_rate = 0.01f;
     c.dropout = 0.0f;
     c.input_size = 32;
@@ -78,9 +80,11 @@ Config preset(const std::string& name) {
     c.pooling = Pooling::subsample;
     c.output = Output::rbf;
     c.c3_table = true;
+    // The paper trained with stochastic diagonal Levenberg-Marquardt; Adam stands in for it. At 0.001 it
+    // reaches about 40 % test accuracy after 10,000 images, at 0.003 about 80 %.
     c.optimizer = Optimizer::adam;
     c.init = Init::lecun;
-    c.learning_rate = 0.001f;
+    c.learning_rate = 0.003f;
     c.dropout = 0.0f;
     c.input_size = 32;
     c.background = -0.1f;

@@ -287,8 +287,8 @@ TrainStats Network::train_batch(const float* images, const uint8_t* labels, int 
   m.saved_params = m.params;  // same size every step: no allocation after the first
   m.optimizer.copy_to(m.saved_opt);
   m.optimizer.step(m.spans, m.active_spans());
-  // A step that moves the weights by more than their whole size is a blow-up even where bounded
-  // activations (tanh, RBF) keep the loss finite.
+  // A step that moves the weights by more than their whole size, and by more than 0.5 per weight (RMS),
+  // is a blow-up even where bounded activations (tanh, RBF) keep the loss finite.
   double before = 0, change = 0;
   bool finite = true;
   for (size_t i = 0; i < m.params.size(); ++i) {
@@ -297,7 +297,8 @@ TrainStats Network::train_batch(const float* images, const uint8_t* labels, int 
     before += q * q;
     change += (p - q) * (p - q);
   }
-  if (!finite || std::sqrt(change) > std::max(1.0, std::sqrt(before))) {
+  const double floor = 0.5 * std::sqrt(static_cast<double>(m.params.size()));
+  if (!finite || std::sqrt(change) > std::max(floor, std::sqrt(before))) {
     m.params = m.saved_params;
     m.optimizer.copy_from(m.saved_opt);
     if (!finite) diverged("a weight became NaN or infinite");

@@ -92,7 +92,7 @@ async function main() {
     model,
     { select: $('model-select'), info: $('model-info'), save: $('model-save'), download: $('model-download'),
       upload: $('model-upload'), status: $('models-status') },
-    { report, onUserChoice: () => (following = false) },
+    { report, onUserChoice: (value) => (following = value === 'custom') },
   );
   const teach = new TeachPanel(
     { keys: $('teach-keys'), counts: $('teach-counts'), run: $('teach-run'), revert: $('teach-revert'),

@@ -12,7 +12,9 @@ export class ModelsPanel {
     this.model = model;
     this.els = els;
     this.report = report;
-    this.onUserChoice = onUserChoice; // the visitor picked a model: stop following training
+    // the visitor picked a model (value: the selector's value): stop following training, unless they
+    // picked the page-trained one
+    this.onUserChoice = onUserChoice;
     els.select.addEventListener('change', () => this.choose(els.select.value));
     els.save.addEventListener('click', () => this.save());
     els.download.addEventListener('click', () => this.download());
@@ -58,7 +60,7 @@ export class ModelsPanel {
   }
 
   async choose(value) {
-    this.onUserChoice?.();
+    this.onUserChoice?.(value);
     try {
       if (value === 'saved') {
         const saved = await loadSavedModel();
@@ -129,8 +131,8 @@ export class ModelsPanel {
     try {
       const bytes = new Uint8Array(await file.arrayBuffer());
       const info = { source: 'custom', label: `From file ${file.name}` };
-      this.onUserChoice?.();
       this.model.loadBytes(bytes, info);
+      this.onUserChoice?.('file');
       this.remember(bytes, info);
       this.els.status.textContent = `Loaded ${file.name}.`;
     } catch (e) {
