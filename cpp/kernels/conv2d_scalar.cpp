@@ -6,9 +6,11 @@
 namespace lenet {
 
 // The SIMD twin works on one sample's output maps laid out "wide", rows W apart (conv2d_wasmsimd.cpp):
-// [OC][(OH-1)*W + OW] floats, for the forward result or the spread output gradient.
+// [OC][(OH-1)*W + OW] floats for the forward result or the spread output gradient, plus a repacked copy
+// of the weights [OC][C*K*K] for the forward.
 size_t conv2d_scratch_floats(const ConvShape& s) {
-  return static_cast<size_t>(s.OC) * ((s.OH() - 1) * s.W + s.OW());
+  const size_t wide = static_cast<size_t>(s.OC) * ((s.OH() - 1) * s.W + s.OW());
+  return wide + static_cast<size_t>(s.OC) * s.C * s.K * s.K;
 }
 
 // shapes: y [N][OC][OH][OW], x [N][C][H][W], w [OC][C][K][K], b [OC]

@@ -1,0 +1,254 @@
+// A drawing to the network's input the way MNIST was made (the MNIST page: "size normalized to fit in a
+// 20x20 pixel box while preserving their aspect ratio ... anti-aliasing ... centered in a 28x28 image by
+// computing the center of mass of the pixels, and translating the image so as to position this point at
+// the center of the 28x28 field").
+//
+// Memory stays small for any input size: the input is read twice (bounding box, then resampling) through an
+// ink accessor and never copied; the resampler keeps one source row and a [source rows][<= 20] table.
+#include "preprocess.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "common.h"
+
+namespace lenet {
+
+namespace {
+
+constexpr int kMaxSide = 16384;
+constexpr int kBox = 20;    // the longer side of the digit after scaling
+constexpr int kField = 28;  // the field the digit is centred in
+// Ink weaker than this fraction of full contrast is paper texture, JPEG noise or a faint smudge.
+constexpr float kInkThreshold = 0.1f;
+
+void check_common_args(const float* out, int width, int height, int side) {
+  if (out == nullptr) throw Error("preprocess: null output");
+  if (width < 1 || height < 1 || width > kMaxSide || height > kMaxSide) {
+    throw Error("preprocess: image size " + std::to_string(width) + " x " + std::to_string(height) +
+                " is outside 1..16384");
+  }
+  if (side != 28 && side != 32) throw Error("preprocess: side " + std::to_string(side) + " is not 28 or 32");
+}
+
+// One axis of the resampling: for each output index, the source indices and weights it takes
+// (weights of one output sum to 1). Shrinking averages areas, each output covering 1/scale sources;
+// enlarging is bilinear between the two nearest source centres, clamped at the ends.
+struct AxisWeights {
+  std::vector<int> begin;  // output i uses entries [begin[i], begin[i+1])
+  std::vector<int> src;
+  std::vector<float> weight;
+};
+
+AxisWeights axis_weights(int n_src, int n_out) {
+  AxisWeights a;
+  const double scale = static_cast<double>(n_out) / n_src;
+  a.begin.push_back(0);
+  for (int i = 0; i < n_out; ++i) {
+    if (scale <= 1.0) {
+      const double lo = i / scale, hi = (i + 1) / scale;
+      const int x0 = static_cast<int>(std::floor(lo));
+      const int x1 = std::min(n_src, static_cast<int>(std::ceil(hi)));
+      for (int x = x0; x < x1; ++x) {
+        const double overlap = std::min(hi, x + 1.0) - std::max(lo, static_cast<double>(x));
+        if (overlap <= 0.0) continue;
+        a.src.push_back(x);
+        a.weight.push_back(static_cast<float>(overlap * scale));
+      }
+    } else {
+      const double u = std::clamp((i + 0.5) / scale - 0.5, 0.0, n_src - 1.0);
+      const int x0 = static_cast<int>(std::floor(u));
+      const int x1 = std::min(x0 + 1, n_src - 1);
+      const double f = u - x0;
+      a.src.push_back(x0);
+      a.weight.push_back(static_cast<float>(1.0 - f));
+      a.src.push_back(x1);
+      a.weight.push_back(static_cast<float>(f));
+    }
+    a.begin.push_back(static_cast<int>(a.src.size()));
+  }
+  return a;
+}
+
+// The recipe on a row reader: scan_row(y, row) fills row[0..width) with the ink of row y, in [0, 1] and
+// already thresholded (0 = background). Returns false for an empty drawing (out untouched).
+template <typename ScanRow>
+bool digit_to_field(float* out, int width, int height, int side, ScanRow scan_row) {
+  // Bounding box of the ink.
+  std::vector<float> row(static_cast<size_t>(width));
+  int bx0 = width, bx1 = -1, by0 = height, by1 = -1;
+  for (int y = 0; y < height; ++y) {
+    scan_row(y, row.data());
+    int first = -1, last = -1;
+    for (int x = 0; x < width; ++x) {
+      if (row[x] > 0.0f) {
+        if (first < 0) first = x;
+        last = x;
+      }
+    }
+    if (first < 0) continue;
+    bx0 = std::min(bx0, first);
+    bx1 = std::max(bx1, last);
+    if (by0 > y) by0 = y;
+    by1 = y;
+  }
+  if (bx1 < 0) return false;
+  const int bw = bx1 - bx0 + 1, bh = by1 - by0 + 1;
+
+  // Scale the longer side to 20 px, keeping the aspect ratio.
+  const double s = static_cast<double>(kBox) / std::max(bw, bh);
+  const int tw = std::clamp(static_cast<int>(std::lround(bw * s)), 1, kBox);
+  const int th = std::clamp(static_cast<int>(std::lround(bh * s)), 1, kBox);
+  const AxisWeights ax = axis_weights(bw, tw), ay = axis_weights(bh, th);
+
+  // Horizontal pass per source row into h[bh][tw], then the vertical pass into box[th][tw].
+  std::vector<float> h(static_cast<size_t>(bh) * tw);
+  for (int y = 0; y < bh; ++y) {
+    scan_row(by0 + y, row.data());
+    const float* src = row.data() + bx0;
+    for (int i = 0; i < tw; ++i) {
+      float acc = 0.0f;
+      for (int k = ax.begin[i]; k < ax.begin[i + 1]; ++k) acc += ax.weight[k] * src[ax.src[k]];
+      h[static_cast<size_t>(y) * tw + i] = acc;
+    }
+  }
+  float box[kBox * kBox] = {};
+  for (int j = 0; j < th; ++j) {
+    for (int k = ay.begin[j]; k < ay.begin[j + 1]; ++k) {
+      const float w = ay.weight[k];
+      const float* hr = h.data() + static_cast<size_t>(ay.src[k]) * tw;
+      for (int i = 0; i < tw; ++i) box[j * tw + i] += w * hr[i];
+    }
+  }
+
+  // Centre of mass to the field's centre by an integer shift, as MNIST did, clamped so the box stays inside
+  // the field. Coordinates are pixel indices (pixel i's centre at i) and the target is pixel 14: that is
+  // MNIST's convention -- every MNIST digit's centre of mass lies within 13.5..14.5 in these coordinates,
+  // half a pixel right of and below the geometric centre.
+  double mass = 0.0, mx = 0.0, my = 0.0;
+  float peak = 0.0f;
+  for (int j = 0; j < th; ++j) {
+    for (int i = 0; i < tw; ++i) {
+      const float v = box[j * tw + i];
+      mass += v;
+      mx += v * i;
+      my += v * j;
+      peak = std::max(peak, v);
+    }
+  }
+  if (!(peak > 0.0f)) return false;  // unreachable: the box holds ink above the threshold
+  const int ox = std::clamp(static_cast<int>(std::lround(kField / 2.0 - mx / mass)), 0, kField - tw);
+  const int oy = std::clamp(static_cast<int>(std::lround(kField / 2.0 - my / mass)), 0, kField - th);
+
+  const int pad = (side - kField) / 2;
+  std::fill(out, out + side * side, 0.0f);
+  const float inv_peak = 1.0f / peak;
+  for (int j = 0; j < th; ++j) {
+    for (int i = 0; i < tw; ++i) out[(pad + oy + j) * side + pad + ox + i] = box[j * tw + i] * inv_peak;
+  }
+  return true;
+}
+
+float threshold_ink(float ink) { return ink < kInkThreshold ? 0.0f : std::min(ink, 1.0f); }
+
+}  // namespace
+
+bool preprocess_drawing(float* out, const Bitmap& bitmap, int side) {
+  if (bitmap.pixels == nullptr) throw Error("preprocess: null pixels");
+  check_common_args(out, bitmap.width, bitmap.height, side);
+  if (bitmap.channels != 1 && bitmap.channels != 4) {
+    throw Error("preprocess: " + std::to_string(bitmap.channels) + " channels; expected 1 (gray) or 4 (RGBA)");
+  }
+  const int w = bitmap.width, h = bitmap.height, ch = bitmap.channels;
+  const uint8_t* px = bitmap.pixels;
+  // Gray level 0..255; RGBA is composited over white, then Rec. 601 luminance.
+  auto gray = [px, w, ch](int x, int y) -> float {
+    const uint8_t* p = px + (static_cast<size_t>(y) * w + x) * ch;
+    if (ch == 1) return p[0];
+    const float a = p[3] * (1.0f / 255.0f);
+    const float r = a * p[0] + (1.0f - a) * 255.0f;
+    const float g = a * p[1] + (1.0f - a) * 255.0f;
+    const float b = a * p[2] + (1.0f - a) * 255.0f;
+    return 0.299f * r + 0.587f * g + 0.114f * b;
+  };
+
+  // Background: the median of the border ring (robust to strokes that touch the edge).
+  std::vector<float> ring;
+  ring.reserve(2 * static_cast<size_t>(w) + 2 * static_cast<size_t>(h));
+  for (int x = 0; x < w; ++x) {
+    ring.push_back(gray(x, 0));
+    if (h > 1) ring.push_back(gray(x, h - 1));
+  }
+  for (int y = 1; y + 1 < h; ++y) {
+    ring.push_back(gray(0, y));
+    if (w > 1) ring.push_back(gray(w - 1, y));
+  }
+  std::nth_element(ring.begin(), ring.begin() + ring.size() / 2, ring.end());
+  const float background = ring[ring.size() / 2];
+  // Full contrast is the farthest gray level from the background, so a stroke of pure black on white (or
+  // white on black) is ink 1 whatever the paper's shade.
+  const float inv_contrast = 1.0f / std::max(background, 255.0f - background);
+
+  return digit_to_field(out, w, h, side, [&](int y, float* row) {
+    for (int x = 0; x < w; ++x) row[x] = threshold_ink(std::fabs(gray(x, y) - background) * inv_contrast);
+  });
+}
+
+bool preprocess_drawing_f32(float* out, const float* pixels, int width, int height, int side) {
+  if (pixels == nullptr) throw Error("preprocess: null pixels");
+  check_common_args(out, width, height, side);
+  // Checked up front so that a bad pixel anywhere throws before `out` is touched.
+  const size_t n = static_cast<size_t>(width) * height;
+  for (size_t i = 0; i < n; ++i) {
+    if (!std::isfinite(pixels[i])) {
+      throw Error("preprocess: pixel " + std::to_string(i % width) + "," + std::to_string(i / width) +
+                  " is not a finite number");
+    }
+  }
+  return digit_to_field(out, width, height, side, [&](int y, float* row) {
+    const float* src = pixels + static_cast<size_t>(y) * width;
+    for (int x = 0; x < width; ++x) row[x] = threshold_ink(std::max(src[x], 0.0f));
+  });
+}
+
+void augment_image(float* out, const float* in, int side, Rng& rng, float max_shift, float max_degrees,
+                   float max_scale) {
+  if (out == nullptr || in == nullptr) throw Error("augment_image: null image");
+  if (side < 1 || side > kMaxSide) throw Error("augment_image: side " + std::to_string(side) + " is out of range");
+  const bool ranges_ok = std::isfinite(max_shift) && std::isfinite(max_degrees) && max_shift >= 0.0f &&
+                         max_degrees >= 0.0f && max_scale >= 0.0f && max_scale < 1.0f;
+  if (!ranges_ok) {
+    throw Error("augment_image: ranges must be finite and >= 0, and max_scale < 1");
+  }
+  // Draw order (the tests reproduce it): shift x, shift y, rotation, scale.
+  const float dx = rng.uniform(-max_shift, max_shift);
+  const float dy = rng.uniform(-max_shift, max_shift);
+  const float theta = rng.uniform(-max_degrees, max_degrees) * (3.14159265358979f / 180.0f);
+  const float scale = rng.uniform(1.0f - max_scale, 1.0f + max_scale);
+
+  // Forward map p' = c + scale * R(theta) (p - c) + d, sampled by its inverse:
+  // p = c + R(-theta) (p' - c - d) / scale, so every output pixel gets exactly one bilinear sample.
+  const float c = side * 0.5f;
+  const float cs = std::cos(theta) / scale, sn = std::sin(theta) / scale;
+  auto at = [in, side](int x, int y) -> float {
+    return (x < 0 || y < 0 || x >= side || y >= side) ? 0.0f : in[y * side + x];
+  };
+  for (int y = 0; y < side; ++y) {
+    for (int x = 0; x < side; ++x) {
+      const float qx = x + 0.5f - c - dx, qy = y + 0.5f - c - dy;
+      // source position in pixel-index coordinates (centre of pixel i at i)
+      // (clamped just outside the image, where every tap reads 0, so huge shifts never overflow the int)
+      const float u = std::clamp(c + cs * qx + sn * qy - 0.5f, -2.0f, side + 1.0f);
+      const float v = std::clamp(c - sn * qx + cs * qy - 0.5f, -2.0f, side + 1.0f);
+      const float fu = std::floor(u), fv = std::floor(v);
+      const int x0 = static_cast<int>(fu), y0 = static_cast<int>(fv);
+      const float a = u - fu, b = v - fv;
+      out[y * side + x] = (1.0f - b) * ((1.0f - a) * at(x0, y0) + a * at(x0 + 1, y0)) +
+                          b * ((1.0f - a) * at(x0, y0 + 1) + a * at(x0 + 1, y0 + 1));
+    }
+  }
+}
+
+}  // namespace lenet
