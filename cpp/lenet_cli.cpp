@@ -240,6 +240,7 @@ const char* const kTrainHelp =
     "  --dropout P  --input 28|32  --weight-decay F  --momentum F     override single options\n"
     "  --epochs N (1)  --seed S (1)  --data DIR (mnist-data)  --train-limit N  --test-limit N\n"
     "  --augment         random shifts (2 px), rotations (10 deg) and scaling (10 %) of every sample\n"
+    "  --no-shuffle      batches in file order (for comparing with other runs step by step)\n"
     "  --lr-decay F      multiply the learning rate by F after each epoch (1)\n"
     "  --out FILE        the final model;  --checkpoint FILE  the model after every epoch (atomic)\n"
     "  --resume FILE     continue from a saved model;  --freeze C1,S2,...  train only the other layers\n"
@@ -250,7 +251,7 @@ int cmd_train(int argc, char** argv) {
                {"preset", "activation", "pooling", "output", "optimizer", "init", "c3-table", "lr", "batch",
                 "dropout", "input", "weight-decay", "momentum", "epochs", "seed", "data", "train-limit",
                 "test-limit", "lr-decay", "out", "checkpoint", "resume", "freeze"},
-               {"json", "augment", "help"});
+               {"json", "augment", "no-shuffle", "help"});
   if (a.flag("help")) return std::fputs(kTrainHelp, stdout), 0;
   const bool json = a.flag("json");
   const int epochs = static_cast<int>(a.integer("epochs", 1, 1, 10000));
@@ -292,7 +293,8 @@ int cmd_train(int argc, char** argv) {
   EvalStats last{};
   for (int epoch = 1; epoch <= epochs; ++epoch) {
     // Fisher-Yates with the seeded generator: the same seed gives the same order on every machine.
-    for (int i = n_train - 1; i > 0; --i) std::swap(order[i], order[rng.below(static_cast<uint32_t>(i + 1))]);
+    if (!a.flag("no-shuffle"))
+      for (int i = n_train - 1; i > 0; --i) std::swap(order[i], order[rng.below(static_cast<uint32_t>(i + 1))]);
     const auto epoch_start = Clock::now();
     double loss_sum = 0;
     long correct = 0, seen = 0;

@@ -130,7 +130,8 @@ struct Network::Impl {
     for (auto& layer : net.layers) layer->init(c.init, init_rng);
     acts.resize(net.layers.size() + 1);
     dacts.resize(net.layers.size() + 1);
-    ensure_capacity(c.batch_size);
+    // Buffers for one image now; the first batch sizes them (a network that only predicts stays small).
+    ensure_capacity(1);
   }
 
   static OptimizerSettings settings_of(const Config& c) {
@@ -170,6 +171,13 @@ struct Network::Impl {
     }
     scratch.assign(scratch_size, 0.0f);
     capacity = n;
+  }
+
+  // Evaluation and prediction go in chunks of at most a training batch (or what is already allocated).
+  int chunk_for(int n) {
+    const int chunk = std::max(capacity, std::min(n, config.batch_size));
+    ensure_capacity(chunk);
+    return chunk;
   }
 
   // Pixels in [0, 1] to the configured levels, centred in the 32x32 field (28x28 gets a 2 px border).
@@ -316,7 +324,7 @@ EvalStats Network::evaluate(const float* images, const uint8_t* labels, int n, f
   EvalStats stats;
   double loss_sum = 0;
   // In chunks of the configured batch size, so evaluation never needs more memory than training.
-  const int chunk = std::max(1, m.capacity);
+  const int chunk = m.chunk_for(n);
   for (int start = 0; start < n; start += chunk) {
     const int count = std::min(chunk, n - start);
     m.load_input(images + static_cast<size_t>(start) * input_pixels(), count);
@@ -336,7 +344,7 @@ void Network::predict(float* probs, const float* images, int n) {
   Impl& m = *impl_;
   check_images(images, n, input_pixels());
   if (!probs) throw Error("no output buffer for the probabilities");
-  const int chunk = std::max(1, m.capacity);
+  const int chunk = m.chunk_for(n);
   for (int start = 0; start < n; start += chunk) {
     const int count = std::min(chunk, n - start);
     m.load_input(images + static_cast<size_t>(start) * input_pixels(), count);

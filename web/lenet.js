@@ -1,0 +1,296 @@
+// The JavaScript API of the LeNet-5 WebAssembly module, and the only code that touches the Emscripten
+// Module. It owns every delete(), copies every heap view before handing data out (views detach when
+// wasm memory grows), and turns the C++ errors into JavaScript Errors with the C++ message.
+// Works in a page, in a Web Worker and in Node (ES module). Types: lenet.d.ts beside this file.
+
+const LAYERS = ['C1', 'S2', 'C3', 'S4', 'C5', 'F6', 'OUTPUT'];
+const CONFIG_KEYS = ['preset', 'seed', 'activation', 'pooling', 'output', 'optimizer', 'init', 'c3Table',
+  'learningRate', 'batchSize', 'dropout', 'inputSize', 'background', 'ink', 'momentum', 'weightDecay'];
+
+// (module (func (result v128) v128.const 0)): valid only where WebAssembly SIMD128 is supported.
+const SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type section: () -> v128
+  0x03, 0x02, 0x01, 0x00, // function section
+  0x0a, 0x16, 0x01, 0x14, 0x00, 0xfd, 0x0c, // code section: v128.const ...
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x0b,
+]);
+
+/** True when this JavaScript engine runs WebAssembly SIMD128. */
+export function hasSimd() {
+  try {
+    return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+const isNode = typeof process === 'object' && process.versions != null && process.versions.node != null &&
+  typeof window === 'undefined' && typeof self === 'undefined';
+
+function raise(result) {
+  if (result && typeof result === 'object' && typeof result.error === 'string') {
+    const e = new Error(result.error);
+    e.name = result.name || 'Error';
+    throw e;
+  }
+  return result;
+}
+
+// float32 fields shown as the decimal they were set from (0.001, not 0.0010000000474974513)
+function plainConfig(c) {
+  const out = { ...c };
+  for (const key of ['learningRate', 'dropout', 'background', 'ink', 'momentum', 'weightDecay']) out[key] = Number(out[key].toPrecision(7));
+  return out;
+}
+
+function copyTensor(t) {
+  return { shape: Array.from(t.shape), data: new Float32Array(t.data) };
+}
+
+/** Loads the WebAssembly module (the SIMD build where the engine supports it) and returns the API. */
+export async function loadLeNet(options = {}) {
+  const want = options.simd ?? 'auto';
+  if (want !== 'auto' && want !== true && want !== false) throw new Error("options.simd must be 'auto', true or false");
+  const simd = want === 'auto' ? hasSimd() : want;
+  if (simd && !hasSimd()) throw new Error('this JavaScript engine does not support WebAssembly SIMD128');
+  const name = simd ? 'lenet-simd' : 'lenet-nosimd';
+
+  let factory = options.factory;
+  let wasmBinary = options.wasmBinary;
+  let base = options.baseUrl ? new URL(options.baseUrl, import.meta.url) : new URL('./', import.meta.url);
+  if (!factory) {
+    if (isNode && !options.baseUrl) {
+      // In the source tree the builds live in build/wasm; in an assembled site or package, beside this file.
+      const fs = await import('node:fs');
+      if (!fs.existsSync(new URL(`${name}.mjs`, base))) base = new URL('../build/wasm/', import.meta.url);
+    }
+    factory = (await import(new URL(`${name}.mjs`, base).href)).default;
+  }
+  if (!wasmBinary && isNode) {
+    // Emscripten 3.1.6's output would fetch() the .wasm as if it were a URL; in Node hand it the bytes.
+    const fs = await import('node:fs/promises');
+    wasmBinary = await fs.readFile(new URL(`${name}.wasm`, base));
+  }
+  const moduleArgs = { locateFile: (path) => new URL(path, base).href };
+  if (wasmBinary) moduleArgs.wasmBinary = wasmBinary;
+  if (options.print) moduleArgs.print = options.print;
+  if (options.printErr) moduleArgs.printErr = options.printErr;
+  const Module = await factory(moduleArgs);
+  return new LeNet(Module, simd ? 'simd' : 'nosimd');
+}
+
+function checkImages(images, count, pixels, what = 'images') {
+  const isFloat = images instanceof Float32Array;
+  if (!isFloat && !(images instanceof Uint8Array) && !(images instanceof Uint8ClampedArray)) {
+    throw new TypeError(`${what} must be a Float32Array (0..1) or a Uint8Array (0..255)`);
+  }
+  if (count !== undefined && images.length !== count * pixels) {
+    throw new Error(`${what}: ${images.length} values for ${count} image(s) of ${pixels} pixels (expected ${count * pixels})`);
+  }
+  if (count === undefined && (images.length === 0 || images.length % pixels !== 0)) {
+    throw new Error(`${what}: ${images.length} values is not a whole number of ${pixels}-pixel images`);
+  }
+  return !isFloat;
+}
+
+function checkLabels(labels) {
+  if (!(labels instanceof Uint8Array)) throw new TypeError('labels must be a Uint8Array');
+  if (labels.length === 0) throw new Error('labels: no labels given');
+}
+
+const registry = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry((handle) => { if (!handle.isDeleted()) handle.delete(); })
+  : null;
+
+/** One LeNet-5 network in the WebAssembly module. Call dispose() when done with it. */
+export class Network {
+  #handle;
+  #lenet;
+
+  constructor(lenet, handle) {
+    this.#lenet = lenet;
+    this.#handle = handle;
+    registry?.register(this, handle, this);
+  }
+
+  #h() {
+    if (!this.#handle) throw new Error('network has been disposed');
+    return this.#handle;
+  }
+
+  get inputSize() { return this.#h().config().inputSize; }
+
+  // Stages images (and labels) with one TypedArray.set each; returns whether they are bytes.
+  #stage(images, labels, count) {
+    const h = this.#h();
+    const side = h.config().inputSize;
+    const bytes = checkImages(images, count, side * side);
+    if (bytes) h.u8Input(images.length).set(images);
+    else h.f32Input(images.length).set(images);
+    if (labels) h.labelInput(labels.length).set(labels);
+    return bytes;
+  }
+
+  /** One optimizer step on a batch; images N*side*side, labels N. Returns { loss, correct, count }. */
+  trainBatch(images, labels) {
+    checkLabels(labels);
+    const bytes = this.#stage(images, labels, labels.length);
+    return raise(this.#h().train(labels.length, bytes));
+  }
+
+  /** Accuracy (0..1) and mean loss on labelled images, in eval mode (no dropout). */
+  evaluate(images, labels) {
+    checkLabels(labels);
+    const bytes = this.#stage(images, labels, labels.length);
+    return raise(this.#h().evaluate(labels.length, bytes));
+  }
+
+  /** Class probabilities of one image: Float32Array(10). */
+  predict(image) {
+    const side = this.inputSize;
+    const bytes = this.#stage(image, null, 1);
+    return new Float32Array(raise(this.#h().predict(1, bytes)).data);
+  }
+
+  /** Class probabilities of N images: Float32Array(N*10). */
+  predictBatch(images) {
+    const side = this.inputSize;
+    checkImages(images, undefined, side * side);
+    const n = images.length / (side * side);
+    const bytes = this.#stage(images, null, n);
+    return new Float32Array(raise(this.#h().predict(n, bytes)).data);
+  }
+
+  /** The activations of every layer for the first image of the last forward pass. */
+  featureMaps() {
+    const h = this.#h();
+    const maps = {};
+    for (const layer of LAYERS) maps[layer === 'OUTPUT' ? 'output' : layer] = copyTensor(raise(h.featureMap(layer)));
+    return maps;
+  }
+
+  /** A layer's weights: C1 [6,1,5,5], C3 [16,6,5,5], C5 [120,400], F6 [84,120], OUTPUT [10,84]. */
+  weights(layer) { return copyTensor(raise(this.#h().weights(String(layer)))); }
+  biases(layer) { return copyTensor(raise(this.#h().biases(String(layer)))); }
+
+  /** Keep these layers' parameters fixed while training (transfer learning). */
+  freeze(layers) { this.#setFrozen(layers, true); }
+  unfreeze(layers) { this.#setFrozen(layers, false); }
+  frozen() { return LAYERS.filter((l) => this.#h().frozen(l)); }
+
+  #setFrozen(layers, value) {
+    const list = typeof layers === 'string' ? [layers] : Array.from(layers ?? []);
+    const h = this.#h();
+    for (const l of list) if (!LAYERS.includes(String(l).toUpperCase())) throw new Error(`unknown layer '${l}' (allowed: ${LAYERS.join(', ')})`);
+    for (const l of list) raise(h.setFrozen(String(l), value));
+  }
+
+  setLearningRate(lr) {
+    if (typeof lr !== 'number') throw new TypeError('learning rate must be a number');
+    raise(this.#h().setLearningRate(lr));
+  }
+
+  /** The model file (models/README.md), the same bytes the native tool writes. */
+  save() { return new Uint8Array(raise(this.#h().save()).data); }
+
+  /** The configuration as a plain object. */
+  config() { return plainConfig(this.#h().config()); }
+
+  get steps() { return this.#h().steps(); }
+  get parameterCount() { return this.#h().parameterCount(); }
+  get disposed() { return !this.#handle; }
+
+  /** Frees the network's WebAssembly memory. Idempotent. */
+  dispose() {
+    if (!this.#handle) return;
+    registry?.unregister(this);
+    this.#handle.delete();
+    this.#handle = null;
+  }
+}
+
+/** The loaded module: makes networks and preprocesses drawings. */
+export class LeNet {
+  #M;
+  #pre = null;
+
+  constructor(Module, build) {
+    this.#M = Module;
+    /** 'simd' or 'nosimd': which build is running. */
+    this.build = build;
+  }
+
+  /** The preset configurations, by name. */
+  presets() {
+    const out = {};
+    for (const name of ['modern', 'classic', 'lecun1998']) out[name] = plainConfig(raise(this.#M.presetConfig(name)));
+    return out;
+  }
+
+  /** A new network from a preset and options overriding it. */
+  create(options = {}) {
+    if (options === null || typeof options !== 'object') throw new TypeError('create() takes an options object');
+    for (const key of Object.keys(options)) {
+      if (!CONFIG_KEYS.includes(key)) throw new Error(`unknown option '${key}' (allowed: ${CONFIG_KEYS.join(', ')})`);
+    }
+    const presetName = options.preset ?? 'modern';
+    const cfg = { ...raise(this.#M.presetConfig(String(presetName))) };
+    for (const key of CONFIG_KEYS) {
+      if (key === 'preset' || options[key] === undefined) continue;
+      const v = options[key];
+      const want = typeof cfg[key];
+      if (typeof v !== want) throw new TypeError(`option ${key} must be a ${want}, not ${typeof v}`);
+      if (want === 'number' && !Number.isFinite(v)) throw new Error(`option ${key} must be a finite number`);
+      if (key === 'seed' && (!Number.isInteger(v) || v < 0 || v > 0xffffffff)) throw new Error('option seed must be an integer 0..4294967295');
+      if ((key === 'batchSize' || key === 'inputSize') && !Number.isInteger(v)) throw new Error(`option ${key} must be an integer`);
+      cfg[key] = v;
+    }
+    const handle = new this.#M.NetworkHandle();
+    try {
+      raise(handle.init(cfg));
+    } catch (e) {
+      handle.delete();
+      throw e;
+    }
+    return new Network(this, handle);
+  }
+
+  /** A network from model-file bytes; throws an Error saying what is wrong with a bad file. */
+  load(bytes) {
+    if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
+    if (!(bytes instanceof Uint8Array)) throw new TypeError('load() takes the model file as a Uint8Array or ArrayBuffer');
+    const handle = new this.#M.NetworkHandle();
+    try {
+      handle.u8Input(bytes.length).set(bytes);
+      raise(handle.load());
+    } catch (e) {
+      handle.delete();
+      throw e;
+    }
+    return new Network(this, handle);
+  }
+
+  /**
+   * A drawing as the network's input: crop to the ink, fit into 20x20, centre by mass in 28x28 (then pad
+   * to 32x32 for inputSize 32). Takes ImageData or { data, width, height } (RGBA, or 1 byte per pixel).
+   * Returns Float32Array(inputSize^2) in 0..1, or null when nothing is drawn.
+   */
+  preprocess(image, inputSize = 28) {
+    if (!image || typeof image !== 'object') throw new TypeError('preprocess() takes ImageData or { data, width, height }');
+    const { data, width, height } = image;
+    if (inputSize !== 28 && inputSize !== 32) throw new Error('inputSize must be 28 or 32');
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) throw new Error('drawing: width and height must be positive integers');
+    if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray)) throw new TypeError('drawing: data must be a Uint8Array or Uint8ClampedArray');
+    const channels = data.length === width * height * 4 ? 4 : data.length === width * height ? 1 : 0;
+    if (!channels) throw new Error(`drawing: ${data.length} bytes do not make a ${width}x${height} RGBA or gray image`);
+    this.#pre ??= new this.#M.Preprocessor();
+    this.#pre.input(data.length).set(data);
+    const r = raise(this.#pre.run(width, height, channels, inputSize));
+    return r.empty ? null : new Float32Array(r.data);
+  }
+
+  /** Bytes of wasm memory, and bytes malloc'd in it (for leak checks). */
+  heapBytes() { return this.#M.heapSize(); }
+  mallocBytes() { return this.#M.mallocInUse(); }
+}
