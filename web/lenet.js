@@ -3,6 +3,10 @@
 // wasm memory grows), and turns the C++ errors into JavaScript Errors with the C++ message.
 // Works in a page, in a Web Worker and in Node (ES module). Types: lenet.d.ts beside this file.
 
+// Inputs are staged in wasm memory, which never shrinks: anything this large is refused before staging.
+// A model file is about 250 kB; a drawing of 4096x4096 RGBA is 64 MB.
+const MAX_MODEL_BYTES = 16 * 1024 * 1024;
+const MAX_DRAWING_PIXELS = 4096 * 4096;
 const LAYERS = ['C1', 'S2', 'C3', 'S4', 'C5', 'F6', 'OUTPUT'];
 const CONFIG_KEYS = ['preset', 'seed', 'activation', 'pooling', 'output', 'optimizer', 'init', 'c3Table',
   'learningRate', 'batchSize', 'dropout', 'inputSize', 'background', 'ink', 'momentum', 'weightDecay'];
@@ -106,11 +110,11 @@ const registry = typeof FinalizationRegistry === 'function'
 /** One LeNet-5 network in the WebAssembly module. Call dispose() when done with it. */
 export class Network {
   #handle;
-  #lenet;
+  #side;
 
-  constructor(lenet, handle) {
-    this.#lenet = lenet;
+  constructor(handle) {
     this.#handle = handle;
+    this.#side = handle.config().inputSize;
     registry?.register(this, handle, this);
   }
 
@@ -119,13 +123,13 @@ export class Network {
     return this.#handle;
   }
 
-  get inputSize() { return this.#h().config().inputSize; }
+  /** The side of an input image: 28 or 32. */
+  get inputSize() { this.#h(); return this.#side; }
 
   // Stages images (and labels) with one TypedArray.set each; returns whether they are bytes.
   #stage(images, labels, count) {
     const h = this.#h();
-    const side = h.config().inputSize;
-    const bytes = checkImages(images, count, side * side);
+    const bytes = checkImages(images, count, this.#side * this.#side);
     if (bytes) h.u8Input(images.length).set(images);
     else h.f32Input(images.length).set(images);
     if (labels) h.labelInput(labels.length).set(labels);
@@ -148,7 +152,6 @@ export class Network {
 
   /** Class probabilities of one image: Float32Array(10). */
   predict(image) {
-    const side = this.inputSize;
     const bytes = this.#stage(image, null, 1);
     return new Float32Array(raise(this.#h().predict(1, bytes)).data);
   }
@@ -253,13 +256,16 @@ export class LeNet {
       handle.delete();
       throw e;
     }
-    return new Network(this, handle);
+    return new Network(handle);
   }
 
   /** A network from model-file bytes; throws an Error saying what is wrong with a bad file. */
   load(bytes) {
     if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
     if (!(bytes instanceof Uint8Array)) throw new TypeError('load() takes the model file as a Uint8Array or ArrayBuffer');
+    if (bytes.length > MAX_MODEL_BYTES) {
+      throw new Error(`model file is ${bytes.length} bytes, too large to be a LeNet-5 model (at most ${MAX_MODEL_BYTES})`);
+    }
     const handle = new this.#M.NetworkHandle();
     try {
       handle.u8Input(bytes.length).set(bytes);
@@ -268,7 +274,7 @@ export class LeNet {
       handle.delete();
       throw e;
     }
-    return new Network(this, handle);
+    return new Network(handle);
   }
 
   /**
@@ -281,13 +287,18 @@ export class LeNet {
     const { data, width, height } = image;
     if (inputSize !== 28 && inputSize !== 32) throw new Error('inputSize must be 28 or 32');
     if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) throw new Error('drawing: width and height must be positive integers');
+    if (width * height > MAX_DRAWING_PIXELS) {
+      throw new Error(`drawing: ${width}x${height} is too large (at most ${MAX_DRAWING_PIXELS} pixels); scale it down first`);
+    }
     if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray)) throw new TypeError('drawing: data must be a Uint8Array or Uint8ClampedArray');
     const channels = data.length === width * height * 4 ? 4 : data.length === width * height ? 1 : 0;
     if (!channels) throw new Error(`drawing: ${data.length} bytes do not make a ${width}x${height} RGBA or gray image`);
     this.#pre ??= new this.#M.Preprocessor();
     this.#pre.input(data.length).set(data);
     const r = raise(this.#pre.run(width, height, channels, inputSize));
-    return r.empty ? null : new Float32Array(r.data);
+    const out = r.empty ? null : new Float32Array(r.data);
+    this.#pre.release();
+    return out;
   }
 
   /** Bytes of wasm memory, and bytes malloc'd in it (for leak checks). */

@@ -3,6 +3,7 @@
 // not clamped to 4 ms), so 'pause' is handled within one batch.
 //
 // In:  { type: 'start', options }   options: preset, optimizer, learningRate, batchSize, dropout,
+//                                    schedule ('constant' | 'decay': linear to 10 % by the end),
 //                                    epochs, subset, seed
 //      { type: 'pause' } | { type: 'resume', learningRate? }
 //      { type: 'finetune', bytes, images: Float32Array(N*28*28), labels: Uint8Array(N) }
@@ -24,6 +25,7 @@ let dataPromise = null;
 let paused = false;
 let wake = null;
 let net = null;
+let baseRate = 0; // the learning rate the schedule scales (changed by a resume after divergence)
 
 function post(msg, transfer = []) {
   self.postMessage(msg, transfer);
@@ -118,6 +120,7 @@ async function train(options) {
     batchSize: options.batchSize,
     dropout: options.dropout,
   });
+  baseRate = options.learningRate;
   const side = net.config().inputSize;
   const dataSide = data.side;
   const pix = side * side;
@@ -157,6 +160,9 @@ async function train(options) {
         imgs.set(trainImages.subarray(k * pix, (k + 1) * pix), i * pix);
         labs[i] = data.train.labels[k];
       }
+      // Decaying the rate lets the last steps settle instead of bouncing: the accuracy at the end of a
+      // short run is the point of the demo.
+      if (options.schedule === 'decay') net.setLearningRate(baseRate * (1 - 0.9 * (trained / total)));
       const t0 = performance.now();
       let stats;
       try {
@@ -167,7 +173,7 @@ async function train(options) {
         // with a smaller learning rate (or a reset).
         paused = true;
         const bytes = net.save();
-        post({ type: 'diverged', message: e.message, epoch, learningRate: net.config().learningRate, bytes },
+        post({ type: 'diverged', message: e.message, epoch, learningRate: baseRate, bytes },
           [bytes.buffer]);
         continue;
       }
@@ -278,7 +284,10 @@ self.onmessage = async ({ data: msg }) => {
         post({ type: 'paused' });
         break;
       case 'resume':
-        if (net && Number.isFinite(msg.learningRate) && msg.learningRate > 0) net.setLearningRate(msg.learningRate);
+        if (net && Number.isFinite(msg.learningRate) && msg.learningRate > 0) {
+          baseRate = msg.learningRate;
+          net.setLearningRate(msg.learningRate);
+        }
         paused = false;
         wake?.();
         wake = null;

@@ -66,7 +66,7 @@ test('prediction updates while drawing, before the pen is lifted', async () => {
   await page.mouse.up();
   assert.equal(await prediction(page), '1', 'a single vertical stroke is a 1');
   // undo removes the only stroke: back to no prediction
-  await page.getByRole('button', { name: 'Undo' }).click();
+  await page.getByRole('button', { name: 'Undo', exact: true }).click();
   assert.equal(await prediction(page), '');
   assert.equal(await preprocessedInk(page), 0);
   assert.deepEqual(log.errors, []);
