@@ -259,6 +259,10 @@ class Preprocessor {
       return r;
     });
   }
+  // A big drawing's staging bytes go back to malloc once used (wasm memory itself never shrinks).
+  void release() {
+    if (io_.u8.capacity() > (1u << 20)) std::vector<uint8_t>().swap(io_.u8);
+  }
 
  private:
   Staging io_;
@@ -324,7 +328,8 @@ EMSCRIPTEN_BINDINGS(lenet) {
   class_<lenet::Preprocessor>("Preprocessor")
       .constructor<>()
       .function("input", &lenet::Preprocessor::input)
-      .function("run", &lenet::Preprocessor::run);
+      .function("run", &lenet::Preprocessor::run)
+      .function("release", &lenet::Preprocessor::release);
   function("presetConfig", &lenet::preset_config);
   function("checkConfig", &lenet::check_config);
   function("buildName", &lenet::build_name);

@@ -23,8 +23,11 @@ const char* const kOutputs[] = {"softmax", "mse", "rbf"};
 const char* const kOptimizers[] = {"sgd", "momentum", "adam"};
 const char* const kInits[] = {"lecun", "xavier", "he"};
 
-bool same_except_seed(Config a, const Config& b) {
+// A preset names an architecture and its training recipe; the seed and the current learning rate (which
+// schedules and set_learning_rate change) do not make a network "custom".
+bool same_recipe(Config a, const Config& b) {
   a.seed = b.seed;
+  a.learning_rate = b.learning_rate;
   return a.activation == b.activation && a.pooling == b.pooling && a.output == b.output &&
          a.c3_table == b.c3_table && a.optimizer == b.optimizer && a.init == b.init &&
          a.learning_rate == b.learning_rate && a.batch_size == b.batch_size && a.dropout == b.dropout &&
@@ -97,7 +100,7 @@ Config preset(const std::string& name) {
 
 std::string preset_name(const Config& c) {
   for (const char* name : {"modern", "classic", "lecun1998"})
-    if (same_except_seed(preset(name), c)) return name;
+    if (same_recipe(preset(name), c)) return name;
   return "custom";
 }
 

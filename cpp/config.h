@@ -38,7 +38,8 @@ struct Config {
 
 // Names: "modern", "classic", "lecun1998". Throws lenet::Error on an unknown name.
 Config preset(const std::string& name);
-// The preset a configuration matches exactly (ignoring seed), or "custom".
+// The preset a configuration matches (ignoring the seed and the learning rate, which schedules change),
+// or "custom".
 std::string preset_name(const Config& c);
 
 const char* to_string(Activation v);

@@ -59,7 +59,9 @@ TEST_CASE("presets build the paper's shapes and parameter counts") {
   CHECK(paper.config().ink == 1.175f);
   CHECK(preset_name(preset("lecun1998")) == "lecun1998");
   Config custom = preset("modern");
-  custom.learning_rate = 0.002f;
+  custom.learning_rate = 0.002f;  // a decayed learning rate is still the preset
+  CHECK(preset_name(custom) == "modern");
+  custom.dropout = 0.25f;
   CHECK(preset_name(custom) == "custom");
   CHECK_THROWS_WITH_AS(preset("resnet"), "unknown preset 'resnet' (allowed: modern, classic, lecun1998)", Error);
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { hasSimd, loadLeNet } from '../../web/lenet.js';
-import { mnist, pad32 } from './helpers.mjs';
+import { mnist, pad32, withChecksum } from './helpers.mjs';
 
 const builds = {};
 async function build(simd) {
@@ -120,6 +120,11 @@ for (const simd of [true, false]) {
     assert.throws(() => lenet.preprocess({ data: rgba, width: w, height: h + 1 }), /do not make a 200x151/);
     assert.throws(() => lenet.preprocess({ data: rgba, width: 0, height: h }), /positive integers/);
     assert.throws(() => lenet.preprocess({ data: rgba, width: w, height: h }, 30), /28 or 32/);
+    assert.equal(lenet.preprocess({ data: new Uint8Array(4).fill(255), width: 1, height: 1 }), null);
+    assert.equal(lenet.preprocess({ data: new Uint8Array(1), width: 1, height: 1 }), null);
+    assert.throws(() => lenet.preprocess({ data: new Uint8Array(1e8), width: 1e4, height: 1e4 }), /10000x10000 is too large/);
+    assert.throws(() => lenet.preprocess({ data: new Float32Array(900), width: 30, height: 30 }), /Uint8Array or Uint8ClampedArray/);
+    assert.throws(() => lenet.preprocess(null), TypeError);
   });
 
   test(`${label}: bad input gets a clear Error and the network stays usable`, async () => {
@@ -166,6 +171,29 @@ for (const simd of [true, false]) {
     version[8] = 7;
     assert.throws(() => lenet.load(version), /version 7 is not supported/);
     assert.throws(() => lenet.load('model.bin'), TypeError);
+    const longer = new Uint8Array(saved.length + 1000);
+    longer.set(saved);
+    assert.throws(() => lenet.load(longer), /1000 unexpected bytes after the checksum/);
+    // Damage behind a valid checksum (models/README.md: config block at 16, parameters at 96).
+    const nanWeight = saved.slice();
+    new DataView(nanWeight.buffer).setFloat32(96 + 4 * 10, NaN, true);
+    assert.throws(() => lenet.load(withChecksum(nanWeight)), /parameter 10 is NaN/);
+    const infWeight = saved.slice();
+    new DataView(infWeight.buffer).setFloat32(96 + 4 * 20, -Infinity, true);
+    assert.throws(() => lenet.load(withChecksum(infWeight)), /parameter 20 is/);
+    const wrongShape = saved.slice();
+    wrongShape[16 + 1] = 2; // pooling: trainable subsampling needs 44 more parameters than the file holds
+    assert.throws(() => lenet.load(withChecksum(wrongShape)), /holds 61706 parameters, but its configuration needs 61750/);
+    const badCode = saved.slice();
+    badCode[16] = 9;
+    assert.throws(() => lenet.load(withChecksum(badCode)), /unknown activation code 9/);
+    const badInput = saved.slice();
+    new DataView(badInput.buffer).setUint32(16 + 20, 30, true);
+    assert.throws(() => lenet.load(withChecksum(badInput)), /inputSize must be 28 or 32/);
+    // Hundreds of MB are refused before they are copied into (never shrinking) wasm memory.
+    const heap = lenet.heapBytes();
+    assert.throws(() => lenet.load(new Uint8Array(300e6)), /300000000 bytes, too large/);
+    assert.equal(lenet.heapBytes(), heap);
     assert.deepEqual(net.save(), saved);
 
     // Options.
@@ -201,16 +229,22 @@ for (const simd of [true, false]) {
   });
 }
 
-test('no leak: 2,000 create/train/predict/dispose cycles leave the heap as it was', async () => {
+test('no leak: 2,000 create/train/predict/error/dispose cycles leave the heap as it was', async () => {
   const lenet = await build(true);
   const images = data.images.subarray(0, 4 * 784);
   const labels = data.labels.subarray(0, 4);
+  const badLabels = labels.slice();
+  badLabels[1] = 12;
   const cycle = () => {
     const net = lenet.create({ preset: 'modern', batchSize: 4 });
     net.trainBatch(images, labels);
     net.predict(images.subarray(0, 784));
     net.featureMaps();
-    net.save();
+    const bytes = net.save();
+    // The error paths free what they allocated too.
+    assert.throws(() => net.trainBatch(images, badLabels), /label 12/);
+    bytes[200] ^= 1;
+    assert.throws(() => lenet.load(bytes), /checksum/);
     net.dispose();
   };
   for (let i = 0; i < 20; i++) cycle();

@@ -37,3 +37,17 @@ export const argmax = (a, from = 0, n = a.length - from) => {
   for (let i = from + 1; i < from + n; i++) if (a[i] > a[best]) best = i;
   return best - from;
 };
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+/** A model file with its trailing CRC-32 recomputed, so a test can damage the inside and pass the checksum. */
+export function withChecksum(bytes) {
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length - 4; i++) c = CRC_TABLE[(c ^ bytes[i]) & 255] ^ (c >>> 8);
+  new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).setUint32(bytes.length - 4, (c ^ 0xffffffff) >>> 0, true);
+  return bytes;
+}
