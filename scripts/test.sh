@@ -11,6 +11,10 @@ run() {
   if ! "$@"; then status=1; echo "!! FAILED: $*"; fi
 }
 run ctest --test-dir build/native --output-on-failure
+# The same doctest suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+run cmake -S . -B build/asan -DLENET_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+run cmake --build build/asan -j "${LENET_JOBS:-2}" --target lenet_tests
+run env ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build/asan/lenet_tests
 shopt -s nullglob
 node_tests=(tests/node/*.test.mjs)
 browser_tests=(tests/browser/*.test.mjs)

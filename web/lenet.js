@@ -71,17 +71,19 @@ export async function loadLeNet(options = {}) {
     }
     factory = (await import(new URL(`${name}.mjs`, base).href)).default;
   }
+  const wasmUrl = new URL(options.wasmUrl ?? `${name}.wasm`, base);
   if (!wasmBinary && isNode) {
     // Emscripten 3.1.6's output would fetch() the .wasm as if it were a URL; in Node hand it the bytes.
     const fs = await import('node:fs/promises');
-    wasmBinary = await fs.readFile(new URL(`${name}.wasm`, base));
+    wasmBinary = await fs.readFile(wasmUrl);
   }
-  const moduleArgs = { locateFile: (path) => new URL(path, base).href };
+  const moduleArgs = { locateFile: (path) => (path.endsWith('.wasm') ? wasmUrl : new URL(path, base)).href };
   if (wasmBinary) moduleArgs.wasmBinary = wasmBinary;
   if (options.print) moduleArgs.print = options.print;
   if (options.printErr) moduleArgs.printErr = options.printErr;
   const Module = await factory(moduleArgs);
-  return new LeNet(Module, simd ? 'simd' : 'nosimd');
+  // The build as the engine itself reports it (kernels_have_simd()), not as the file name promised.
+  return new LeNet(Module, Module.buildName());
 }
 
 function checkImages(images, count, pixels, what = 'images') {

@@ -1,9 +1,12 @@
 // The JavaScript API (web/lenet.js) on both WebAssembly builds: every function, and its errors.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 
 import { hasSimd, loadLeNet } from '../../web/lenet.js';
-import { mnist, pad32, withChecksum } from './helpers.mjs';
+import { mnist, pad32, root, withChecksum } from './helpers.mjs';
 
 const builds = {};
 async function build(simd) {
@@ -19,6 +22,17 @@ test('loadLeNet picks SIMD where the engine has it and says which build runs', a
   assert.equal((await build(true)).build, 'simd');
   assert.equal((await build(false)).build, 'nosimd');
   await assert.rejects(loadLeNet({ simd: 'maybe' }), /options.simd must be/);
+  // Where the builds are: baseUrl, wasmUrl, or the bytes themselves.
+  const wasmDir = pathToFileURL(path.join(root, 'build/wasm/'));
+  assert.equal((await loadLeNet({ simd: false, baseUrl: wasmDir })).build, 'nosimd');
+  const wasmBinary = fs.readFileSync(new URL('lenet-simd.wasm', wasmDir));
+  const fromBytes = await loadLeNet({ simd: true, baseUrl: wasmDir, wasmUrl: 'no-such-file.wasm', wasmBinary });
+  assert.equal(fromBytes.build, 'simd');
+  const small = fromBytes.create({ seed: 3 });
+  assert.equal(small.predict(data.images.subarray(0, 784)).length, 10);
+  small.dispose();
+  await assert.rejects(loadLeNet({ simd: true, baseUrl: wasmDir, wasmUrl: 'no-such-file.wasm' }), /no-such-file\.wasm/);
+  await assert.rejects(loadLeNet({ baseUrl: pathToFileURL(path.join(root, 'no-such-dir/')) }), /no-such-dir/);
 });
 
 for (const simd of [true, false]) {

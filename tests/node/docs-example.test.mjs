@@ -1,4 +1,4 @@
-// The README's JavaScript API example (kept in docs/js-api.md) runs as written and classifies its digit.
+// The README's JavaScript API example runs as written and classifies its digit.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,10 +9,11 @@ import { test } from 'node:test';
 
 import { root } from './helpers.mjs';
 
-test('the Node example of docs/js-api.md runs and prints the right digit', () => {
-  const doc = fs.readFileSync(path.join(root, 'docs/js-api.md'), 'utf8');
-  const block = doc.match(/```js\n([\s\S]*?)```/);
-  assert.ok(block, 'docs/js-api.md has no js code block');
+test('the Node example in the README\'s JavaScript API section runs and prints the right digit', () => {
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## JavaScript API'));
+  const block = section.match(/```js\n([\s\S]*?)```/);
+  assert.ok(readme.includes('## JavaScript API') && block, 'README.md has no JavaScript API section with a js code block');
   assert.match(block[1], /from '\.\/web\/lenet\.js'/);
   // Run it from the repository root, as the text says, with the import pointing at this tree.
   const code = block[1].replace("'./web/lenet.js'", `'${pathToFileURL(path.join(root, 'web/lenet.js')).href}'`);

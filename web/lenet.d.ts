@@ -1,0 +1,94 @@
+// Types of web/lenet.js, the JavaScript API of the LeNet-5 WebAssembly module.
+
+export type PresetName = 'modern' | 'classic' | 'lecun1998';
+export type LayerName = 'C1' | 'S2' | 'C3' | 'S4' | 'C5' | 'F6' | 'OUTPUT';
+export type Images = Float32Array | Uint8Array | Uint8ClampedArray;
+
+export interface NetworkConfig {
+  preset: PresetName | 'custom';
+  activation: 'sigmoid' | 'tanh' | 'scaled_tanh' | 'relu';
+  pooling: 'avg' | 'max' | 'subsample';
+  output: 'softmax' | 'mse' | 'rbf';
+  optimizer: 'sgd' | 'momentum' | 'adam';
+  init: 'lecun' | 'xavier' | 'he';
+  c3Table: boolean;
+  learningRate: number;
+  batchSize: number;
+  dropout: number;
+  inputSize: 28 | 32;
+  background: number;
+  ink: number;
+  momentum: number;
+  weightDecay: number;
+  seed: number;
+}
+
+export type CreateOptions = Partial<NetworkConfig> & { preset?: PresetName };
+
+export interface LoadOptions {
+  /** 'auto' (default) picks the SIMD build where WebAssembly SIMD128 is supported. */
+  simd?: 'auto' | boolean;
+  /** Where lenet-simd.mjs / lenet-nosimd.mjs and their .wasm live (default: beside lenet.js). */
+  baseUrl?: string | URL;
+  /** The .wasm bytes, for hosts that cannot serve the file (and in Node, read automatically). */
+  wasmBinary?: ArrayBuffer | Uint8Array;
+  /** An Emscripten module factory to use instead of importing one. */
+  factory?: (moduleArgs: object) => Promise<unknown>;
+  print?: (text: string) => void;
+  printErr?: (text: string) => void;
+}
+
+export interface TensorView {
+  shape: number[];
+  data: Float32Array;
+}
+
+export interface FeatureMaps {
+  C1: TensorView;
+  S2: TensorView;
+  C3: TensorView;
+  S4: TensorView;
+  C5: TensorView;
+  F6: TensorView;
+  output: TensorView;
+}
+
+export interface TrainStats { loss: number; correct: number; count: number }
+export interface EvalStats { accuracy: number; loss: number; correct: number; count: number }
+
+export declare function hasSimd(): boolean;
+export declare function loadLeNet(options?: LoadOptions): Promise<LeNet>;
+
+export declare class LeNet {
+  readonly build: 'simd' | 'nosimd';
+  presets(): Record<PresetName, NetworkConfig>;
+  create(options?: CreateOptions): Network;
+  /** Throws an Error saying what is wrong with a bad file. */
+  load(bytes: Uint8Array | ArrayBuffer): Network;
+  /** null for an empty drawing. */
+  preprocess(image: ImageData | { data: Uint8Array | Uint8ClampedArray; width: number; height: number }, inputSize?: 28 | 32): Float32Array | null;
+  heapBytes(): number;
+  mallocBytes(): number;
+}
+
+export declare class Network {
+  readonly inputSize: 28 | 32;
+  readonly steps: number;
+  readonly parameterCount: number;
+  readonly disposed: boolean;
+  /** Throws an Error named 'DivergenceError' (weights restored) when a step diverges. */
+  trainBatch(images: Images, labels: Uint8Array): TrainStats;
+  evaluate(images: Images, labels: Uint8Array): EvalStats;
+  predict(image: Images): Float32Array;
+  predictBatch(images: Images): Float32Array;
+  featureMaps(): FeatureMaps;
+  weights(layer: LayerName): TensorView;
+  biases(layer: LayerName): TensorView;
+  freeze(layers: LayerName | LayerName[]): void;
+  unfreeze(layers: LayerName | LayerName[]): void;
+  frozen(): LayerName[];
+  setLearningRate(lr: number): void;
+  save(): Uint8Array;
+  config(): NetworkConfig;
+  dispose(): void;
+}
