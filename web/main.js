@@ -64,6 +64,9 @@ async function main() {
       }
     } catch (e) {
       report(`The drawing could not be classified: ${e.message}`);
+    } finally {
+      // A hook for tests: how many finished strokes (and '+' for one in progress) the shown result covers.
+      document.body.dataset.classified = `${pad.strokes.length}${pad.active ? '+' : ''}`;
     }
     view.clear();
     netView.clearMaps();

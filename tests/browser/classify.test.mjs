@@ -83,7 +83,10 @@ test('touch on a 360 px phone: at least 9 of 10 classified, and the page does no
   const scrollBefore = await page.evaluate(() => [window.scrollX, window.scrollY, window.visualViewport.scale]);
   const results = [];
   for (const digit of digits('touch')) {
+    // A tap right after the last touch of the drawing reads as a double tap; a person pauses too.
+    await page.waitForTimeout(400);
     await page.getByTestId('clear').tap();
+    await page.waitForFunction(() => document.body.dataset.classified === '0', null, { timeout: 5_000 });
     await drawWithTouch(page, digit, cdp);
     results.push(`${digit.label}->${await prediction(page)}`);
     assert.ok((await preprocessedInk(page)) > 20, 'the preprocessed 28x28 view shows the digit');

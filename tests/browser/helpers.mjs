@@ -108,6 +108,17 @@ export async function drawWithMouse(page, digit) {
     for (const p of pts.slice(1)) await page.mouse.move(...p);
     await page.mouse.up();
   }
+  await classified(page, digit);
+}
+
+// Waits until the page has classified the whole drawing (the page's data-classified hook).
+async function classified(page, digit) {
+  try {
+    await page.waitForFunction((n) => document.body.dataset.classified === String(n), digit.strokes.length, { timeout: 10_000 });
+  } catch (e) {
+    const seen = await page.evaluate(() => document.body.dataset.classified);
+    throw new Error(`the page did not classify the ${digit.strokes.length}-stroke drawing of ${digit.label} (it shows ${seen}): ${e.message}`);
+  }
 }
 
 // Touch through the DevTools protocol, as a finger on a phone: touchStart, touchMove..., touchEnd.
@@ -120,6 +131,7 @@ export async function drawWithTouch(page, digit, cdp) {
     for (const p of pts.slice(1)) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [point(p)] });
     await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
   }
+  await classified(page, digit);
 }
 
 // The predicted digit once the page has classified the finished drawing ('' if none).

@@ -38,7 +38,9 @@ test('a model saved in the browser is still there after a reload', { timeout: 90
   await page.locator('#model-select').selectOption('classic');
   await page.waitForFunction(() => /classic/.test(document.querySelector('#model-info').textContent));
   const classic = await classify(page);
-  assert.ok(maxDiff(modern.probs, classic.probs) > 1e-3, 'classic and modern give different probabilities');
+  // Both are 99 % models, sure of a clean digit: they differ in the small probabilities (about 1e-3);
+  // the same model on a replayed drawing differs by sub-pixel rendering only (about 1e-10).
+  assert.ok(maxDiff(modern.probs, classic.probs) > 1e-5, 'classic and modern give different probabilities');
   await page.getByTestId('model-save').click();
   await page.waitForFunction(() => /^Saved in this browser/.test(document.querySelector('#models-status').textContent));
 
@@ -48,7 +50,7 @@ test('a model saved in the browser is still there after a reload', { timeout: 90
   assert.match(await page.locator('#model-info').textContent(), /classic/);
   const again = await classify(page);
   assert.equal(again.digit, classic.digit);
-  assert.ok(maxDiff(again.probs, classic.probs) < 1e-6, 'the reloaded model is the saved one');
+  assert.ok(maxDiff(again.probs, classic.probs) < 1e-6, `the reloaded model is the saved one: ${again.probs} vs ${classic.probs}`);
   assert.deepEqual(log.errors, []);
   assert.deepEqual(log.foreign, []);
   await context.close();
