@@ -150,6 +150,7 @@ class Pool final : public Layer {
   // Trainable subsampling has a coefficient and a bias per map (LeCun et al. 1998, section II-B).
   size_t param_count() const override { return kind_ == Pooling::subsample ? 2 * out.c : 0; }
   void bind(float* p, float* g) override {
+    if (kind_ != Pooling::subsample) return;  // no parameters (and p may be null)
     beta_ = p, dbeta_ = g;
     bias_ = p + out.c, dbias_ = g + out.c;
   }

@@ -1,0 +1,7 @@
+// libFuzzer target: see cpp/fuzz_entries.h and scripts/fuzz.sh.
+#include "fuzz_entries.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  lenet::fuzz::drawing(data, size);
+  return 0;
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Fuzzes the three parsers with libFuzzer under AddressSanitizer and UndefinedBehaviorSanitizer:
+# the model-file loader, the IDX reader and the drawing preprocessing (inputs: cpp/fuzz_entries.h).
+#   scripts/fuzz.sh [target...]      targets: model idx preprocess (default: all)
+#   FUZZ_SECONDS=600 (per target)    FUZZ_JOBS=1
+# The committed corpus (tests/fuzz/<target>/) is read-only seed input; what the fuzzer finds goes to
+# build/fuzz/corpus-<target>/; a crash is saved under tests/fuzz/crashes/<target>/ (commit it once fixed:
+# the normal test suite replays every file there). Exits non-zero on any finding.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${FUZZ_SECONDS:-600}"
+targets=("$@")
+[ "${#targets[@]}" -gt 0 ] || targets=(model idx preprocess)
+mkdir -p build/fuzz
+sources=()
+for f in cpp/*.cpp cpp/kernels/*.cpp; do
+  case "$f" in cpp/bindings.cpp|cpp/lenet_cli.cpp|cpp/fuzz_*.cpp) ;; *) sources+=("$f") ;; esac
+done
+status=0
+for t in "${targets[@]}"; do
+  bin="build/fuzz/fuzz_$t"
+  if [ ! -x "$bin" ] || [ -n "$(find cpp -newer "$bin" -name '*.[ch]*' | head -1)" ]; then
+    echo "fuzz: building $bin"
+    clang++ -g -O1 -std=c++17 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+      -DLENET_HAVE_SIMD=1 -msse4.1 -Icpp "cpp/fuzz_$t.cpp" "${sources[@]}" -o "$bin"
+  fi
+  case "$t" in model) max_len=300000 ;; idx) max_len=70000 ;; *) max_len=20000 ;; esac
+  work="build/fuzz/corpus-$t"
+  crashes="tests/fuzz/crashes/$t"
+  mkdir -p "$work" "$crashes"
+  log="build/fuzz/$t.log"
+  echo "fuzz: $t for ${seconds}s (log: $log)"
+  if ! "$bin" "$work" "tests/fuzz/$t" -max_total_time="$seconds" -max_len="$max_len" -rss_limit_mb=4096 \
+      -print_final_stats=1 -artifact_prefix="$crashes/" >"$log" 2>&1; then
+    status=1
+    echo "fuzz: $t FOUND A PROBLEM; inputs saved in $crashes/:"
+    grep -E "ERROR|runtime error|SUMMARY" "$log" | head -5
+  fi
+  execs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$' || echo '?')
+  echo "fuzz: $t: $execs executions in ${seconds}s, corpus $(ls "$work" | wc -l) inputs"
+done
+exit "$status"
