@@ -173,6 +173,15 @@ struct Network::Impl {
     capacity = n;
   }
 
+  // Checks a labelled batch and runs it forward (training: with dropout); nothing changes on bad input.
+  void forward_batch(const float* images, const uint8_t* labels, int n, bool training) {
+    check_images(images, n, config.input_size * config.input_size);
+    check_labels(labels, n);
+    ensure_capacity(n);
+    load_input(images, n);
+    forward(n, training);
+  }
+
   // Evaluation and prediction go in chunks of at most a training batch (or what is already allocated).
   int chunk_for(int n) {
     const int chunk = std::max(capacity, std::min(n, config.batch_size));
@@ -273,11 +282,7 @@ const Config& Network::config() const { return impl_->config; }
 
 TrainStats Network::train_batch(const float* images, const uint8_t* labels, int n) {
   Impl& m = *impl_;
-  check_images(images, n, input_pixels());
-  check_labels(labels, n);
-  m.ensure_capacity(n);
-  m.load_input(images, n);
-  m.forward(n, true);
+  m.forward_batch(images, labels, n, true);
   const LossResult r = m.loss_and_output_gradient(labels, n);
   const std::string step = std::to_string(m.steps + 1);
   auto diverged = [&](const std::string& why) {
@@ -446,11 +451,7 @@ size_t Network::parameter_count() const { return impl_->params.size(); }
 
 float Network::loss_and_gradients(const float* images, const uint8_t* labels, int n) {
   Impl& m = *impl_;
-  check_images(images, n, input_pixels());
-  check_labels(labels, n);
-  m.ensure_capacity(n);
-  m.load_input(images, n);
-  m.forward(n, true);
+  m.forward_batch(images, labels, n, true);
   const LossResult r = m.loss_and_output_gradient(labels, n);
   m.backward(n);
   return r.loss;
@@ -458,11 +459,7 @@ float Network::loss_and_gradients(const float* images, const uint8_t* labels, in
 
 float Network::loss(const float* images, const uint8_t* labels, int n) {
   Impl& m = *impl_;
-  check_images(images, n, input_pixels());
-  check_labels(labels, n);
-  m.ensure_capacity(n);
-  m.load_input(images, n);
-  m.forward(n, false);
+  m.forward_batch(images, labels, n, false);
   return m.loss_and_output_gradient(labels, n).loss;
 }
 
