@@ -18,3 +18,4 @@ cmake --build build/wasm -j "$jobs"
 
 node scripts/prepare-data.mjs
 if [ -f scripts/assemble-site.mjs ]; then node scripts/assemble-site.mjs; fi
+if [ -f scripts/build-dist.mjs ]; then node scripts/build-dist.mjs; fi

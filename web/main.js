@@ -67,6 +67,8 @@ async function main() {
     } finally {
       // A hook for tests: how many finished strokes (and '+' for one in progress) the shown result covers.
       document.body.dataset.classified = `${pad.strokes.length}${pad.active ? '+' : ''}`;
+      document.body.dataset.wasmHeap = String(lenet.heapBytes());
+      document.body.dataset.wasmMalloc = String(lenet.mallocBytes());
     }
     view.clear();
     netView.clearMaps();

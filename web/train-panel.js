@@ -72,6 +72,10 @@ export class TrainPanel {
     });
     t.addEventListener('weights', ({ detail: d }) => this.onWeights(d.bytes, { epoch: d.x, preset: this.options?.preset }));
     t.addEventListener('epoch', ({ detail: d }) => {
+      const progress = document.getElementById('train-progress');
+      progress.dataset.epoch = String(d.epoch);
+      progress.dataset.workerWasmHeap = String(d.memory?.wasmHeap ?? '');
+      progress.dataset.workerMalloc = String(d.memory?.malloc ?? '');
       this.#accuracy(d.accuracy, `held-out accuracy on all ${d.total} test digits after epoch ${d.epoch}`);
       this.charts.add({ x: d.x, testAcc: d.accuracy * 100 });
       this.epochReport.show(d);

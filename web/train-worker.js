@@ -211,7 +211,9 @@ async function train(options) {
     }
     const report = fullTest(data.test, testImages, dataSide);
     const bytes = net.save();
-    post({ type: 'epoch', epoch, x: epoch, ...report, bytes },
+    // Memory figures for long sessions (the soak script reads them off the page).
+    const memory = { wasmHeap: lenet.heapBytes(), malloc: lenet.mallocBytes() };
+    post({ type: 'epoch', epoch, x: epoch, ...report, bytes, memory },
       [bytes.buffer, report.matrix.buffer, ...report.mistakes.map((m) => m.image.buffer)]);
     lastWeights = performance.now();
   }

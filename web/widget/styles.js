@@ -16,7 +16,7 @@ const BASE = `
   --line: var(--lenet-line, #c9d2e3);
   --paper: var(--lenet-paper, #fff);
 }
-:host([hidden]) { display: none; }
+:host([hidden]), [hidden] { display: none !important; }
 * { box-sizing: border-box; }
 button {
   font: inherit;
@@ -43,7 +43,8 @@ canvas.px { image-rendering: pixelated; }
 }
 .maps figure { margin: 0; text-align: center; font-size: 0.8em; color: #5a6477; }
 .maps figcaption { line-height: 1.2; }
-.empty { color: #5a6477; font-size: 0.9em; }
+.maps figcaption.digits { display: flex; }
+.maps figcaption.digits span { flex: 1; }
 `;
 
 export const PAD_CSS = `${BASE}
@@ -60,7 +61,7 @@ export const PAD_CSS = `${BASE}
 }
 .tools { display: flex; gap: 6px; }
 .result { display: flex; flex-direction: column; gap: 6px; min-width: 150px; }
-.verdict { display: flex; align-items: baseline; gap: 8px; }
+.verdict { display: flex; align-items: baseline; gap: 8px; min-height: 2.6em; }
 .digit { font-size: 2.4em; font-weight: 700; line-height: 1; min-width: 0.7em; color: var(--accent); }
 .sure { color: #5a6477; font-size: 0.9em; }
 ol.bars { list-style: none; margin: 0; padding: 0; display: grid; gap: 2px; }

