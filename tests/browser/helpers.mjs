@@ -88,7 +88,7 @@ async function canvasMap(page) {
 }
 
 // Points along a polyline every `step` page pixels, as a pen reports them.
-function densify(points, step) {
+export function densify(points, step) {
   const out = [points[0]];
   for (let i = 1; i < points.length; i++) {
     const [x0, y0] = points[i - 1];

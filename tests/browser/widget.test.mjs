@@ -15,7 +15,7 @@ import { gzipSync } from 'node:zlib';
 import { buildDist, widgetTransfer } from '../../scripts/build-dist.mjs';
 import { loadLeNet } from '../../web/lenet.js';
 import { decodeHalfModel, encodeHalfModel } from '../../web/widget/half-model.js';
-import { STROKES, launch, repo, startServer } from './helpers.mjs';
+import { STROKES, densify, launch, repo, startServer } from './helpers.mjs';
 
 const DIST = join(repo, 'dist');
 const BUDGET = 300 * 1024;
@@ -123,17 +123,6 @@ async function padsReady(frame, selector = 'lenet-pad') {
   }, selector, { timeout: 30_000 });
   const states = await frame.$$eval(selector, (pads) => pads.map((p) => `${p.id}:${p.dataset.state}`));
   assert.ok(states.every((s) => s.endsWith(':ready')), `pads ready: ${states.join(' ')}`);
-}
-
-function densify(points, step) {
-  const out = [points[0]];
-  for (let i = 1; i < points.length; i++) {
-    const [x0, y0] = points[i - 1];
-    const [x1, y1] = points[i];
-    const n = Math.max(1, Math.ceil(Math.hypot(x1 - x0, y1 - y0) / step));
-    for (let k = 1; k <= n; k++) out.push([x0 + ((x1 - x0) * k) / n, y0 + ((y1 - y0) * k) / n]);
-  }
-  return out;
 }
 
 // Clears the pad, replays the digit's strokes with the mouse, waits for the pad's own hook saying the
