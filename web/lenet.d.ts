@@ -30,6 +30,8 @@ export interface LoadOptions {
   simd?: 'auto' | boolean;
   /** Where lenet-simd.mjs / lenet-nosimd.mjs and their .wasm live (default: beside lenet.js). */
   baseUrl?: string | URL;
+  /** Where the .wasm file is, if not beside its .mjs (relative to baseUrl). */
+  wasmUrl?: string | URL;
   /** The .wasm bytes, for hosts that cannot serve the file (and in Node, read automatically). */
   wasmBinary?: ArrayBuffer | Uint8Array;
   /** An Emscripten module factory to use instead of importing one. */
