@@ -178,8 +178,7 @@ Network load_model(const std::string& path) {
 std::vector<float> to_input(const Dataset& d, int side, int limit) {
   if (d.side > side)
     throw Error("the dataset's images are " + std::to_string(d.side) + "x" + std::to_string(d.side) +
-                " but the network takes " + std::to_string(side) + "x" + std::to_string(side) +
-                " (use --input 32)");
+                " but the network takes " + std::to_string(side) + "x" + std::to_string(side));
   const int n = std::min(d.count, limit), border = (side - d.side) / 2;
   std::vector<float> out(static_cast<size_t>(n) * side * side, 0.0f);
   for (int k = 0; k < n; ++k)
@@ -341,6 +340,7 @@ int cmd_train(int argc, char** argv) {
   std::ostringstream epochs_json;
   const auto start = Clock::now();
   EvalStats last{};
+  int checkpoint_epoch = 0;
   for (int epoch = 1; epoch <= epochs; ++epoch) {
     // Fisher-Yates with the seeded generator: the same seed gives the same order on every machine.
     if (!a.flag("no-shuffle"))
@@ -361,9 +361,16 @@ int cmd_train(int argc, char** argv) {
         st = net.train_batch(xb.data(), yb.data(), batch);
       } catch (const DivergenceError& e) {
         progress.finish();
-        std::fprintf(stderr, "lenet: %s\n", e.what());
+        std::string kept = "no checkpoint was written";
+        if (a.has("checkpoint") && checkpoint_epoch > 0)
+          kept = a.str("checkpoint") + " still holds the model after epoch " + std::to_string(checkpoint_epoch);
+        std::fprintf(stderr, "lenet train: epoch %d: %s\n  %s\n", epoch, e.what(), kept.c_str());
         if (json)
-          std::printf("{\"command\":\"train\",\"error\":%s,\"diverged\":true}\n", json_escape(e.what()).c_str());
+          std::printf("{\"command\":\"train\",\"error\":%s,\"diverged\":true,\"epoch\":%d,\"checkpoint\":%s,"
+                      "\"checkpointEpoch\":%d}\n",
+                      json_escape(e.what()).c_str(), epoch,
+                      a.has("checkpoint") && checkpoint_epoch > 0 ? json_escape(a.str("checkpoint")).c_str() : "null",
+                      checkpoint_epoch);
         return 2;
       }
       loss_sum += static_cast<double>(st.loss) * batch;
@@ -385,7 +392,7 @@ int cmd_train(int argc, char** argv) {
                 << ",\"learningRate\":" << json_number(net.config().learning_rate)
                 << ",\"samplesPerSecond\":" << json_number(rate) << ",\"seconds\":" << json_number(seconds_since(epoch_start))
                 << "}";
-    if (a.has("checkpoint")) write_file_atomic(a.str("checkpoint"), net.save());
+    if (a.has("checkpoint")) write_file_atomic(a.str("checkpoint"), net.save()), checkpoint_epoch = epoch;
     if (decay != 1.0 && epoch < epochs) net.set_learning_rate(static_cast<float>(net.config().learning_rate * decay));
   }
   const double total = seconds_since(start);
@@ -410,11 +417,12 @@ int cmd_eval(int argc, char** argv) {
   if (a.flag("help"))
     return std::fputs("lenet eval --model FILE [--data DIR] [--set t10k|train] [--limit N] [--json]\n", stdout), 0;
   if (!a.has("model")) throw UsageError("eval needs --model FILE");
-  Network net = load_model(a.str("model"));
   const std::string set = a.str("set", "t10k");
   if (set != "t10k" && set != "train") throw UsageError("--set must be t10k or train");
-  const Dataset d = load_dataset(a.has("data") ? a.str("data") : default_mnist_dir(), set);
-  const int n = std::min<int>(d.count, static_cast<int>(a.integer("limit", d.count, 1, 1 << 30)));
+  const long limit = a.integer("limit", 1 << 30, 1, 1 << 30);
+  Network net = load_model(a.str("model"));
+  const Dataset d = load_dataset(data_dir(a), set);
+  const int n = static_cast<int>(std::min<long>(d.count, limit));
   const std::vector<float> x = to_input(d, net.input_size(), n);
   std::vector<float> probs(static_cast<size_t>(n) * kClasses);
   const auto start = Clock::now();
@@ -523,7 +531,7 @@ int cmd_predict(int argc, char** argv) {
       return 0;
     }
   } else {
-    const Dataset d = load_dataset(a.has("data") ? a.str("data") : default_mnist_dir(), "t10k");
+    const Dataset d = load_dataset(data_dir(a), "t10k");
     const int k = static_cast<int>(a.integer("idx-index", 0, 0, d.count - 1));
     Dataset one;
     one.count = 1;
@@ -560,8 +568,10 @@ int cmd_bench(int argc, char** argv) {
                 "seconds", "kernels", "rounds", "data"},
                {"json", "help"});
   if (a.flag("help"))
-    return std::fputs("lenet bench [--preset modern] [--batch 128] [--seconds 6] [--rounds 3] "
-                      "[--kernels simd|scalar|both] [--json]\n", stdout), 0;
+    return std::fputs("lenet bench [--preset modern] [other train options] [--batch 128] [--kernels simd|scalar|both]\n"
+                      "            [--seconds 3 per kernel set] [--rounds 3] [--json]\n"
+                      "  Runs the kernel sets in turn (A B A B ...), each round: training steps on test images,\n"
+                      "  single-image predictions, 1000-image predictions; reports the medians over rounds.\n", stdout), 0;
   const Config cfg = config_from_args(a, preset(a.str("preset", "modern")));
   const std::string which = a.str("kernels", kernels_have_simd() ? "both" : "scalar");
   std::vector<const KernelSet*> sets;
@@ -569,11 +579,14 @@ int cmd_bench(int argc, char** argv) {
   if (which == "scalar" || which == "both") sets.push_back(&kernels_scalar());
   if (sets.empty()) throw UsageError("--kernels must be simd, scalar or both");
   const int rounds = static_cast<int>(a.integer("rounds", 3, 1, 100));
-  const double per_round = a.number("seconds", 6.0) / (rounds * sets.size());
+  const double seconds = a.number("seconds", 3.0);
+  if (seconds <= 0 || seconds > 3600) throw UsageError("--seconds must be in (0, 3600]");
+  const double per_round = seconds / rounds;  // per kernel set
 
-  const Dataset d = load_dataset(a.has("data") ? a.str("data") : default_mnist_dir(), "t10k");
+  const Dataset d = load_dataset(data_dir(a), "t10k");
   const int side = cfg.input_size, pixels = side * side, batch = cfg.batch_size;
   const int pool = std::min(d.count, 4096);
+  if (batch > pool) throw UsageError("--batch " + std::to_string(batch) + " is more than the " + std::to_string(pool) + " images bench cycles through");
   const std::vector<float> x = to_input(d, side, pool);
   struct Result {
     std::vector<double> train, predict_us, batch_rate;
@@ -624,8 +637,9 @@ int cmd_bench(int argc, char** argv) {
                   json_number(median(results[s].predict_us)).c_str(), json_number(median(results[s].batch_rate)).c_str());
     std::printf("]");
     if (sets.size() == 2)
-      std::printf(",\"simdOverScalarTraining\":%s",
-                  json_number(median(results[0].train) / median(results[1].train)).c_str());
+      std::printf(",\"simdOverScalarTraining\":%s,\"simdOverScalarPredict\":%s",
+                  json_number(median(results[0].train) / median(results[1].train)).c_str(),
+                  json_number(median(results[1].predict_us) / median(results[0].predict_us)).c_str());
     std::printf("}\n");
   } else {
     std::printf("%s, batch %d, %d rounds (medians)\n", preset_name(cfg).c_str(), batch, rounds);
@@ -634,7 +648,9 @@ int cmd_bench(int argc, char** argv) {
       std::printf("%-10s %18.0f %18.1f %20.0f\n", sets[s]->name, median(results[s].train),
                   median(results[s].predict_us), median(results[s].batch_rate));
     if (sets.size() == 2)
-      std::printf("SIMD / scalar training: %.2fx\n", median(results[0].train) / median(results[1].train));
+      std::printf("SIMD over scalar: training %.2fx, single-image prediction %.2fx\n",
+                  median(results[0].train) / median(results[1].train),
+                  median(results[1].predict_us) / median(results[0].predict_us));
   }
   return 0;
 }
