@@ -146,6 +146,8 @@ class Pool final : public Layer {
   Pool(Shape3 in_shape, Pooling kind) : kind_(kind) {
     in = in_shape;
     out = {in.c, in.h / 2, in.w / 2};
+    // Average pooling is the sum kernel with fixed coefficients 1/4 and no bias.
+    if (kind_ == Pooling::avg) avg_scale_.assign(in.c, 0.25f), avg_bias_.assign(in.c, 0.0f);
   }
   // Trainable subsampling has a coefficient and a bias per map (LeCun et al. 1998, section II-B).
   size_t param_count() const override { return kind_ == Pooling::subsample ? 2 * out.c : 0; }
@@ -166,64 +168,27 @@ class Pool final : public Layer {
   }
   // shapes: y [N][C][H/2][W/2], x [N][C][H][W]
   void forward(float* y, const float* x, int N, bool, float*) override {
-    for (int nc = 0; nc < N * in.c; ++nc) {
-      const float* xm = x + static_cast<size_t>(nc) * in.h * in.w;
-      float* ym = y + static_cast<size_t>(nc) * out.h * out.w;
-      const int c = nc % in.c;
-      for (int i = 0; i < out.h; ++i)
-        for (int j = 0; j < out.w; ++j) {
-          const float* p = xm + (2 * i) * in.w + 2 * j;
-          const float a = p[0], b = p[1], cc = p[in.w], d = p[in.w + 1];
-          float v;
-          if (kind_ == Pooling::max) v = std::fmax(std::fmax(a, b), std::fmax(cc, d));
-          else if (kind_ == Pooling::avg) v = 0.25f * (a + b + cc + d);
-          else v = beta_[c] * (a + b + cc + d) + bias_[c];
-          ym[i * out.w + j] = v;
-        }
-    }
+    if (kind_ == Pooling::max) kernels().maxpool2x2_fwd(y, x, shape(N));
+    else kernels().sumpool2x2_fwd(y, x, scale(), bias(), shape(N));
   }
   void backward(float* dx, const float* dy, const float* y, const float* x, int N, float*) override {
-    for (int nc = 0; nc < N * in.c; ++nc) {
-      const size_t in_off = static_cast<size_t>(nc) * in.h * in.w;
-      const size_t out_off = static_cast<size_t>(nc) * out.h * out.w;
-      const float* xm = x + in_off;
-      const float* ym = y + out_off;
-      const float* dym = dy + out_off;
-      float* dxm = dx ? dx + in_off : nullptr;
-      const int c = nc % in.c;
-      if (dxm) std::memset(dxm, 0, sizeof(float) * in.h * in.w);
-      float dbeta = 0, dbias = 0;
-      for (int i = 0; i < out.h; ++i)
-        for (int j = 0; j < out.w; ++j) {
-          const int o = i * out.w + j;
-          const int p = (2 * i) * in.w + 2 * j;
-          const int idx[4] = {p, p + 1, p + in.w, p + in.w + 1};
-          const float g = dym[o];
-          if (kind_ == Pooling::subsample) {
-            // a = beta * s + b:  da/dbeta = s,  da/db = 1,  da/dx = beta
-            dbeta += g * (xm[idx[0]] + xm[idx[1]] + xm[idx[2]] + xm[idx[3]]);
-            dbias += g;
-            if (dxm)
-              for (int t : idx) dxm[t] = beta_[c] * g;
-          } else if (kind_ == Pooling::avg) {
-            if (dxm)
-              for (int t : idx) dxm[t] = 0.25f * g;
-          } else if (dxm) {
-            // The gradient goes to the (first) input that was the maximum.
-            for (int t : idx)
-              if (xm[t] == ym[o]) {
-                dxm[t] = g;
-                break;
-              }
-          }
-        }
-      if (kind_ == Pooling::subsample) dbeta_[c] += dbeta, dbias_[c] += dbias;
+    if (kind_ == Pooling::max) {
+      // The gradient goes to the (first) input that was the maximum.
+      if (dx) kernels().maxpool2x2_bwd(dx, dy, y, x, shape(N));
+    } else if (kind_ == Pooling::subsample) {
+      kernels().sumpool2x2_bwd(dx, dbeta_, dbias_, dy, x, beta_, shape(N));
+    } else if (dx) {
+      kernels().sumpool2x2_bwd(dx, nullptr, nullptr, dy, x, scale(), shape(N));
     }
   }
 
  private:
+  PoolShape shape(int N) const { return {N, in.c, in.h, in.w}; }
+  const float* scale() const { return kind_ == Pooling::subsample ? beta_ : avg_scale_.data(); }
+  const float* bias() const { return kind_ == Pooling::subsample ? bias_ : avg_bias_.data(); }
   Pooling kind_;
   float *beta_ = nullptr, *dbeta_ = nullptr, *bias_ = nullptr, *dbias_ = nullptr;
+  std::vector<float> avg_scale_, avg_bias_;
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -274,18 +239,10 @@ class Activate final : public Layer {
   void forward(float* y, const float* x, int N, bool, float*) override {
     const size_t n = static_cast<size_t>(N) * in.size();
     switch (kind_) {
-      case Activation::sigmoid:
-        for (size_t i = 0; i < n; ++i) y[i] = 1.0f / (1.0f + std::exp(-x[i]));
-        break;
-      case Activation::tanh:
-        for (size_t i = 0; i < n; ++i) y[i] = std::tanh(x[i]);
-        break;
-      case Activation::scaled_tanh:
-        for (size_t i = 0; i < n; ++i) y[i] = kTanhA * std::tanh(kTanhS * x[i]);
-        break;
-      case Activation::relu:
-        for (size_t i = 0; i < n; ++i) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
-        break;
+      case Activation::sigmoid: kernels().sigmoid_fwd(y, x, n); break;
+      case Activation::tanh: kernels().tanh_fwd(y, x, n, 1.0f, 1.0f); break;
+      case Activation::scaled_tanh: kernels().tanh_fwd(y, x, n, kTanhA, kTanhS); break;
+      case Activation::relu: kernels().relu_fwd(y, x, n); break;
     }
   }
   // Each derivative is written in terms of the output y, which forward already computed.
@@ -293,18 +250,10 @@ class Activate final : public Layer {
     if (!dx) return;
     const size_t n = static_cast<size_t>(N) * in.size();
     switch (kind_) {
-      case Activation::sigmoid:  // s' = s (1 - s)
-        for (size_t i = 0; i < n; ++i) dx[i] = dy[i] * y[i] * (1.0f - y[i]);
-        break;
-      case Activation::tanh:  // tanh' = 1 - tanh^2
-        for (size_t i = 0; i < n; ++i) dx[i] = dy[i] * (1.0f - y[i] * y[i]);
-        break;
-      case Activation::scaled_tanh:  // (A tanh(S a))' = A S (1 - (y/A)^2) = S (A - y^2 / A)
-        for (size_t i = 0; i < n; ++i) dx[i] = dy[i] * kTanhS * (kTanhA - y[i] * y[i] / kTanhA);
-        break;
-      case Activation::relu:
-        for (size_t i = 0; i < n; ++i) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
-        break;
+      case Activation::sigmoid: kernels().sigmoid_bwd(dx, dy, y, n); break;
+      case Activation::tanh: kernels().tanh_bwd(dx, dy, y, n, 1.0f, 1.0f); break;
+      case Activation::scaled_tanh: kernels().tanh_bwd(dx, dy, y, n, kTanhA, kTanhS); break;
+      case Activation::relu: kernels().relu_bwd(dx, dy, y, n); break;
     }
   }
 
@@ -325,15 +274,19 @@ class Dropout final : public Layer {
       return;
     }
     const float keep_scale = 1.0f / (1.0f - p_);
-    for (size_t i = 0; i < n; ++i) {
-      mask_[i] = rng_->uniform() < p_ ? 0.0f : keep_scale;
-      y[i] = x[i] * mask_[i];
-    }
+    // A local copy of the generator keeps its state in registers (stores to the mask cannot alias it);
+    // the sequence of draws is the same.
+    Rng rng = *rng_;
+    float* mask = mask_.data();
+    for (size_t i = 0; i < n; ++i) mask[i] = rng.uniform() < p_ ? 0.0f : keep_scale;
+    *rng_ = rng;
+    for (size_t i = 0; i < n; ++i) y[i] = x[i] * mask[i];
   }
   void backward(float* dx, const float* dy, const float*, const float*, int N, float*) override {
     if (!dx) return;
     const size_t n = static_cast<size_t>(N) * in.size();
-    for (size_t i = 0; i < n; ++i) dx[i] = dy[i] * mask_[i];
+    const float* mask = mask_.data();
+    for (size_t i = 0; i < n; ++i) dx[i] = dy[i] * mask[i];
   }
 
  private:
@@ -364,15 +317,22 @@ class Rbf final : public Layer {
       }
   }
   // dy_i/dx_j = 2 (x_j - w_ij); the prototypes are fixed, so there is no parameter gradient.
+  // dx_j = sum_i dy_i 2 (x_j - w_ij) = 2 x_j sum_i dy_i - sum_i 2 dy_i w_ij: loops along contiguous j.
   void backward(float* dx, const float* dy, const float*, const float* x, int N, float*) override {
     if (!dx) return;
     const float* w = rbf_prototypes().data();
-    for (int n = 0; n < N; ++n)
-      for (int j = 0; j < 84; ++j) {
-        float s = 0;
-        for (int i = 0; i < 10; ++i) s += dy[n * 10 + i] * 2.0f * (x[n * 84 + j] - w[i * 84 + j]);
-        dx[n * 84 + j] = s;
+    for (int n = 0; n < N; ++n) {
+      const float* dyn = dy + n * 10;
+      const float* xn = x + n * 84;
+      float* dxn = dx + n * 84;
+      float dy_sum = 0;
+      for (int i = 0; i < 10; ++i) dy_sum += dyn[i];
+      for (int j = 0; j < 84; ++j) dxn[j] = 2.0f * dy_sum * xn[j];
+      for (int i = 0; i < 10; ++i) {
+        const float g = 2.0f * dyn[i];
+        for (int j = 0; j < 84; ++j) dxn[j] -= g * w[i * 84 + j];
       }
+    }
   }
 };
 

@@ -4,7 +4,9 @@ namespace lenet {
 
 #define LENET_KERNEL_SET(isa) \
   { #isa, conv2d_fwd__##isa, conv2d_bwd_input__##isa, conv2d_bwd_weight__##isa, dense_fwd__##isa, \
-    dense_bwd_input__##isa, dense_bwd_weight__##isa }
+    dense_bwd_input__##isa, dense_bwd_weight__##isa, maxpool2x2_fwd__##isa, maxpool2x2_bwd__##isa,     \
+    sumpool2x2_fwd__##isa, sumpool2x2_bwd__##isa, relu_fwd__##isa, relu_bwd__##isa, sigmoid_fwd__##isa,  \
+    sigmoid_bwd__##isa, tanh_fwd__##isa, tanh_bwd__##isa }
 
 const KernelSet& kernels_scalar() {
   static const KernelSet set = LENET_KERNEL_SET(scalar);
