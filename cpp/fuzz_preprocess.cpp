@@ -1,4 +1,5 @@
-// libFuzzer target: see cpp/fuzz_entries.h and scripts/fuzz.sh.
+// libFuzzer target: the drawing preprocessing (see cpp/fuzz_entries.h for how the input becomes a bitmap,
+// and scripts/fuzz.sh).
 #include "fuzz_entries.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -2,10 +2,11 @@
 # Fuzzes the three parsers with libFuzzer under AddressSanitizer and UndefinedBehaviorSanitizer:
 # the model-file loader, the IDX reader and the drawing preprocessing (inputs: cpp/fuzz_entries.h).
 #   scripts/fuzz.sh [target...]      targets: model idx preprocess (default: all)
-#   FUZZ_SECONDS=600 (per target)    FUZZ_JOBS=1
+#   FUZZ_SECONDS=600                 seconds per target (one target at a time, one process each)
 # The committed corpus (tests/fuzz/<target>/) is read-only seed input; what the fuzzer finds goes to
 # build/fuzz/corpus-<target>/; a crash is saved under tests/fuzz/crashes/<target>/ (commit it once fixed:
-# the normal test suite replays every file there). Exits non-zero on any finding.
+# the normal test suite replays every file there). Exits non-zero on any finding. The generated seeds come
+# from tests/fuzz/make_seeds.cpp.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${FUZZ_SECONDS:-600}"
@@ -34,9 +35,13 @@ for t in "${targets[@]}"; do
       -print_final_stats=1 -artifact_prefix="$crashes/" >"$log" 2>&1; then
     status=1
     echo "fuzz: $t FOUND A PROBLEM; inputs saved in $crashes/:"
-    grep -E "ERROR|runtime error|SUMMARY" "$log" | head -5
+    grep -E "ERROR|runtime error|SUMMARY|uncaught|what\(\)" "$log" | head -5
+    findings="a finding (see $log)"
+  else
+    findings="no findings"
   fi
   execs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$' || echo '?')
-  echo "fuzz: $t: $execs executions in ${seconds}s, corpus $(ls "$work" | wc -l) inputs"
+  ran=$(grep -Eo 'Done [0-9]+ runs in [0-9]+ second' "$log" | grep -Eo '[0-9]+ second' | grep -Eo '[0-9]+' || echo '?')
+  echo "fuzz: $t: $execs executions in ${ran}s, $findings, corpus $(ls "$work" | wc -l) inputs"
 done
 exit "$status"
