@@ -273,8 +273,11 @@ const char* const kTrainHelp =
     "  --no-shuffle      batches in file order (for comparing with other runs step by step)\n"
     "  --lr-decay F      multiply the learning rate by F after each epoch (1)\n"
     "  --out FILE        the final model;  --checkpoint FILE  the model after every epoch (atomic)\n"
-    "  --resume FILE     continue from a saved model;  --freeze C1,S2,...  train only the other layers\n"
-    "  --json            one JSON object on stdout (progress stays on stderr)\n";
+    "  --resume FILE     continue from a saved model (its configuration; only --lr and --seed may change)\n"
+    "  --freeze C1,S2,...  train only the other layers\n"
+    "  --json            one JSON object on stdout (progress stays on stderr)\n"
+    "  A 32x32 data set selects --input 32. Exit codes: 0 done, 1 bad usage or data, 2 training diverged\n"
+    "  (the last checkpoint is left as it was).\n";
 
 int cmd_train(int argc, char** argv) {
   const Args a(argc, argv,
