@@ -5,12 +5,12 @@
 
 namespace lenet {
 
-// The SIMD twin works on one sample's output maps laid out "wide", rows W apart (conv2d_wasmsimd.cpp):
-// [OC][(OH-1)*W + OW] floats for the forward result or the spread output gradient, plus a repacked copy
-// of the weights [OC][C*K*K] for the forward.
+// The SIMD twin works on one sample's input copied once per kernel column, cut to the OW columns that
+// column reads (conv2d_wasmsimd.cpp): [C][K][H][OW] floats (the input gradient sums into a buffer of the
+// same shape), plus a repacked copy of the weights [OC][C*K*K] for the forward.
 size_t conv2d_scratch_floats(const ConvShape& s) {
-  const size_t wide = static_cast<size_t>(s.OC) * ((s.OH() - 1) * s.W + s.OW());
-  return wide + static_cast<size_t>(s.OC) * s.C * s.K * s.K;
+  const size_t shifted = static_cast<size_t>(s.C) * s.K * s.H * s.OW();
+  return shifted + static_cast<size_t>(s.OC) * s.C * s.K * s.K;
 }
 
 // shapes: y [N][OC][OH][OW], x [N][C][H][W], w [OC][C][K][K], b [OC]

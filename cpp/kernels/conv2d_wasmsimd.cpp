@@ -1,18 +1,19 @@
-// WebAssembly SIMD128 twin of conv2d_scalar.cpp, as an implicit matrix product without im2col.
+// WebAssembly SIMD128 twin of conv2d_scalar.cpp, as an implicit matrix product over "shifted" copies.
 //
-// Index the output pixels of one map "wide": q = oh*W + ow, as if every output row were W long (the last
-// K-1 columns of each row are junk). Then the input pixel under kernel tap (c, ki, kj) is
-// x[c][0][0] + (ki*W + kj) + q, so row k = (c, ki, kj) of the column matrix X is a plain contiguous slice
-// of x -- no copy -- and the vectors run along q across output rows even where OW is narrow (C3: OW = 10).
-// q runs over Q = (OH-1)*W + OW values, the last one reading x[c][H-1][W-1]: never out of bounds.
-//   forward       yw[OC][Q]  = w[OC][CKK] X[CKK][Q] + b, then the junk columns are dropped into y
-//   weight grad   dw[OC][CKK] += dyw[OC][Q] X[CKK][Q]^T, with dyw = dy spread wide, junk columns zero
-//   input grad    dx[c] at (ki*W + kj) + q += (w^T dyw)[k][q], added straight from registers
-// with CKK = C*K*K. The junk columns cost (Q - OH*OW) / (OH*OW) extra work (C1 14 %, C3 36 %); measured
-// under V8 that is as fast as or faster than unfolding the input (im2col) and folding it back (col2im),
-// and it needs a tenth of the scratch.
+// Per sample, copy the input once per kernel column kj, cut to the OW columns that column reads:
+//   xs[c][kj][h][ow] = x[c][h][kj + ow]                                   [C][K][H][OW]
+// Then row k = (c, ki, kj) of the column matrix X[CKK][P] (P = OH*OW output pixels, CKK = C*K*K) is
+//   X[k][oh*OW + ow] = x[c][oh + ki][ow + kj] = xs[c][kj][ki + oh][ow],
+// a plain contiguous slice of xs starting at row ki: OH consecutive rows of OW floats. So the products
+// run over exactly the P real pixels, with no junk columns and no unfolded matrix:
+//   forward       y[OC][P]    = w[OC][CKK] X[CKK][P] + b, stored straight into y
+//   weight grad   dw[OC][CKK] += dy[OC][P] X[CKK][P]^T, dot products along p, straight from dy
+//   input grad    dxs[c][kj] at row ki += (w^T dy)[k][p], then dxs is added back into dx
+// The copy is C*K*H*OW floats (C1: 4,480, C3: 4,200), about K times less than unfolding all of X (im2col),
+// and costs a few per cent of the product. The former layout (rows W apart, "wide") wasted the K-1 columns
+// past OW of each row: 14 % of C1's and 36 % of C3's work.
 // Register tiles as in gemm_wasmsimd.h: a main tile, a one-vector tile, a scalar tail. V8 maps v128 onto
-// the 16 xmm registers of x86-64, so a tile keeps at most about 14 vectors live (8 or 10 accumulators).
+// the 16 xmm registers of x86-64, so a tile keeps at most about 14 vectors live (6 to 10 accumulators).
 #include "kernels.h"
 
 #if LENET_HAVE_SIMD
@@ -21,122 +22,150 @@
 namespace lenet {
 namespace {
 
-int wide_pixels(const ConvShape& s) { return (s.OH() - 1) * s.W + s.OW(); }
+using simd_gemm::splat;
 
-// Offset in one sample's input of row k = (c, ki, kj) of the implicit column matrix.
-ptrdiff_t tap_offset(int k, const ConvShape& s) {
-  const int kk = s.K * s.K, c = k / kk, t = k % kk;
-  return (static_cast<ptrdiff_t>(c) * s.H + t / s.K) * s.W + t % s.K;
+// Floats of one shifted copy: [C][K][H][OW].
+size_t shifted_floats(const ConvShape& s) { return static_cast<size_t>(s.C) * s.K * s.H * s.OW(); }
+
+// xs [C][K][H][OW] from one sample's x [C][H][W] (see the top of the file).
+void shift_copy(float* xs, const float* xn, const ConvShape& s) {
+  const int OW = s.OW();
+  for (int c = 0; c < s.C; ++c)
+    for (int kj = 0; kj < s.K; ++kj)
+      for (int h = 0; h < s.H; ++h, xs += OW) {
+        const float* src = xn + (static_cast<ptrdiff_t>(c) * s.H + h) * s.W + kj;
+        int i = 0;
+        for (; i + 4 <= OW; i += 4) wasm_v128_store(xs + i, wasm_v128_load(src + i));
+        for (; i < OW; ++i) xs[i] = src[i];
+      }
 }
 
-// MR output maps x 4*NV wide pixels of yw = w X + b. wp: the maps' weights packed [CKK][MR], so the MR
-// broadcasts of one tap sit side by side; xq: the sample's input shifted to the tile's first q.
+// dx [C][H][W] += the shifted gradient dxs [C][K][H][OW] moved back: dx[c][h][kj + ow] += dxs[c][kj][h][ow].
+// kj outermost: the read-add-writes of one kj all sit at the same shift, so a load never straddles a store
+// still in flight (which would stall it until the store retires).
+void unshift_add(float* dxn, const float* dxs, const ConvShape& s) {
+  const int OW = s.OW();
+  for (int c = 0; c < s.C; ++c)
+    for (int kj = 0; kj < s.K; ++kj)
+      for (int h = 0; h < s.H; ++h, dxs += OW) {
+        float* dst = dxn + (static_cast<ptrdiff_t>(c) * s.H + h) * s.W + kj;
+        int i = 0;
+        for (; i + 4 <= OW; i += 4) wasm_v128_store(dst + i, wasm_f32x4_add(wasm_v128_load(dst + i), wasm_v128_load(dxs + i)));
+        for (; i < OW; ++i) dst[i] += dxs[i];
+      }
+}
+
+// MR output maps x 4*NV pixels of y = w X + b. wp: the maps' weights packed [CKK][MR], so the MR
+// broadcasts of one tap sit side by side; xp: xs shifted to the tile's first pixel. The taps are summed in
+// the scalar reference's order (c, ki, kj), from the bias up: the forward pass then matches it to the bit,
+// which keeps the SIMD and scalar builds' predictions together in the parity tests.
 template <int MR, int NV>
-void fwd_tile(float* yw, ptrdiff_t Q, const float* wp, const float* b, const float* xq, const ConvShape& s) {
+void fwd_tile(float* y, ptrdiff_t P, const float* wp, const float* b, const float* xp, const ConvShape& s) {
+  const ptrdiff_t OW = s.OW(), plane = static_cast<ptrdiff_t>(s.H) * OW;
   v128_t acc[MR][NV];
   for (int r = 0; r < MR; ++r)
-    for (int v = 0; v < NV; ++v) acc[r][v] = wasm_v128_load32_splat(b + r);
+    for (int v = 0; v < NV; ++v) acc[r][v] = splat(b + r);
   for (int c = 0; c < s.C; ++c)
     for (int ki = 0; ki < s.K; ++ki) {
-      const float* xr = xq + (static_cast<ptrdiff_t>(c) * s.H + ki) * s.W;
-      for (int kj = 0; kj < s.K; ++kj, ++xr, wp += MR) {
+      const float* xr = xp + static_cast<ptrdiff_t>(c) * s.K * plane + ki * OW;
+      for (int kj = 0; kj < s.K; ++kj, xr += plane, wp += MR) {
         v128_t xv[NV];
         for (int v = 0; v < NV; ++v) xv[v] = wasm_v128_load(xr + 4 * v);
         for (int r = 0; r < MR; ++r) {
-          const v128_t wv = wasm_v128_load32_splat(wp + r);
+          const v128_t wv = splat(wp + r);
           for (int v = 0; v < NV; ++v) acc[r][v] = wasm_f32x4_add(acc[r][v], wasm_f32x4_mul(wv, xv[v]));
         }
       }
     }
   for (int r = 0; r < MR; ++r)
-    for (int v = 0; v < NV; ++v) wasm_v128_store(yw + r * Q + 4 * v, acc[r][v]);
+    for (int v = 0; v < NV; ++v) wasm_v128_store(y + r * P + 4 * v, acc[r][v]);
 }
 
-// The same for one wide pixel, scalar (the tail).
+// The same for one pixel, scalar (the tail).
 template <int MR>
-void fwd_pixel(float* yw, ptrdiff_t Q, const float* wp, const float* b, const float* xq, const ConvShape& s) {
+void fwd_pixel(float* y, ptrdiff_t P, const float* wp, const float* b, const float* xp, const ConvShape& s) {
+  const ptrdiff_t OW = s.OW(), plane = static_cast<ptrdiff_t>(s.H) * OW;
   float acc[MR];
   for (int r = 0; r < MR; ++r) acc[r] = b[r];
   for (int c = 0; c < s.C; ++c)
-    for (int ki = 0; ki < s.K; ++ki) {
-      const float* xr = xq + (static_cast<ptrdiff_t>(c) * s.H + ki) * s.W;
+    for (int ki = 0; ki < s.K; ++ki)
       for (int kj = 0; kj < s.K; ++kj, wp += MR)
-        for (int r = 0; r < MR; ++r) acc[r] += wp[r] * xr[kj];
-    }
-  for (int r = 0; r < MR; ++r) yw[r * Q] = acc[r];
+        for (int r = 0; r < MR; ++r) acc[r] += wp[r] * xp[(c * s.K + kj) * plane + ki * OW];
+  for (int r = 0; r < MR; ++r) y[r * P] = acc[r];
 }
 
 template <int MR>
-void fwd_maps(float* yw, int Q, const float* wp, const float* b, const float* xn, const ConvShape& s) {
-  int q = 0;
-  for (; q + 8 <= Q; q += 8) fwd_tile<MR, 2>(yw + q, Q, wp, b, xn + q, s);
-  for (; q + 4 <= Q; q += 4) fwd_tile<MR, 1>(yw + q, Q, wp, b, xn + q, s);
-  for (; q < Q; ++q) fwd_pixel<MR>(yw + q, Q, wp, b, xn + q, s);
+void fwd_maps(float* y, int P, const float* wp, const float* b, const float* xs, const ConvShape& s) {
+  int p = 0;
+  for (; p + 8 <= P; p += 8) fwd_tile<MR, 2>(y + p, P, wp, b, xs + p, s);
+  for (; p + 4 <= P; p += 4) fwd_tile<MR, 1>(y + p, P, wp, b, xs + p, s);
+  for (; p < P; ++p) fwd_pixel<MR>(y + p, P, wp, b, xs + p, s);
 }
 
 // Rows oc0 .. oc0+mr-1 of w [OC][CKK], transposed to [CKK][mr] at wp.
 void pack_panel(float* wp, const float* w, int oc0, int mr, int CKK) {
   for (int k = 0; k < CKK; ++k)
-    for (int r = 0; r < mr; ++r) wp[k * mr + r] = w[(oc0 + r) * CKK + k];
+    for (int r = 0; r < mr; ++r) *wp++ = w[(oc0 + r) * CKK + k];
 }
 
-// MR rows k0.. of w^T dyw over 4*NV wide pixels, added into dx at each row's tap offset. dyq: dyw shifted
-// to the tile's first q. Rows of one tile overlap in dx (neighbouring taps), so each row is added in turn.
+// MR rows of w^T dy over 4*NV pixels, added into dxs. The rows are taps (c, ki0 .. ki0+MR-1, kj) of one
+// kernel column: their weights lie K floats apart in w (wk: the first), their destinations OW floats
+// apart in dxs (the tile's rows of dxs[c][kj] from ki0 on). dyp: dy shifted to the tile's first pixel.
 template <int MR, int NV>
-void bwd_input_tile(float* dxq, const ptrdiff_t* offsets, const float* wk, const float* dyq, ptrdiff_t Q,
-                    const ConvShape& s) {
+void bwd_input_tile(float* dxp, ptrdiff_t OW, const float* wk, const float* dyp, ptrdiff_t P, const ConvShape& s) {
   const int CKK = s.C * s.K * s.K;
   v128_t acc[MR][NV];
   for (int r = 0; r < MR; ++r)
     for (int v = 0; v < NV; ++v) acc[r][v] = wasm_f32x4_splat(0.0f);
-  for (int oc = 0; oc < s.OC; ++oc, wk += CKK, dyq += Q) {
+  for (int oc = 0; oc < s.OC; ++oc, wk += CKK, dyp += P) {
     v128_t dv[NV];
-    for (int v = 0; v < NV; ++v) dv[v] = wasm_v128_load(dyq + 4 * v);
+    for (int v = 0; v < NV; ++v) dv[v] = wasm_v128_load(dyp + 4 * v);
     for (int r = 0; r < MR; ++r) {
-      const v128_t wv = wasm_v128_load32_splat(wk + r);
+      const v128_t wv = splat(wk + r * s.K);
       for (int v = 0; v < NV; ++v) acc[r][v] = wasm_f32x4_add(acc[r][v], wasm_f32x4_mul(wv, dv[v]));
     }
   }
   for (int r = 0; r < MR; ++r)
     for (int v = 0; v < NV; ++v) {
-      float* d = dxq + offsets[r] + 4 * v;
+      float* d = dxp + r * OW + 4 * v;
       wasm_v128_store(d, wasm_f32x4_add(wasm_v128_load(d), acc[r][v]));
     }
 }
 
 template <int MR>
-void bwd_input_pixel(float* dxq, const ptrdiff_t* offsets, const float* wk, const float* dyq, ptrdiff_t Q,
-                     const ConvShape& s) {
+void bwd_input_pixel(float* dxp, ptrdiff_t OW, const float* wk, const float* dyp, ptrdiff_t P, const ConvShape& s) {
   const int CKK = s.C * s.K * s.K;
   float acc[MR] = {};
-  for (int oc = 0; oc < s.OC; ++oc, wk += CKK, dyq += Q)
-    for (int r = 0; r < MR; ++r) acc[r] += wk[r] * dyq[0];
-  for (int r = 0; r < MR; ++r) dxq[offsets[r]] += acc[r];
+  for (int oc = 0; oc < s.OC; ++oc, wk += CKK, dyp += P)
+    for (int r = 0; r < MR; ++r) acc[r] += wk[r * s.K] * dyp[0];
+  for (int r = 0; r < MR; ++r) dxp[r * OW] += acc[r];
 }
 
+// Taps (c, ki0 .. ki0+MR-1, kj) over all pixels. 5 rows x 8 pixels = 10 accumulators.
 template <int MR>
-void bwd_input_rows(float* dxn, int k0, const float* w, const float* dyw, int Q, const ConvShape& s) {
-  ptrdiff_t offsets[MR];
-  for (int r = 0; r < MR; ++r) offsets[r] = tap_offset(k0 + r, s);
-  int q = 0;
-  for (; q + 8 <= Q; q += 8) bwd_input_tile<MR, 2>(dxn + q, offsets, w + k0, dyw + q, Q, s);
-  for (; q + 4 <= Q; q += 4) bwd_input_tile<MR, 1>(dxn + q, offsets, w + k0, dyw + q, Q, s);
-  for (; q < Q; ++q) bwd_input_pixel<MR>(dxn + q, offsets, w + k0, dyw + q, Q, s);
+void bwd_input_rows(float* dxs, int c, int ki0, int kj, const float* w, const float* dyn, int P, const ConvShape& s) {
+  const int OW = s.OW();
+  const float* wk = w + (c * s.K + ki0) * s.K + kj;
+  float* dxp = dxs + ((static_cast<ptrdiff_t>(c) * s.K + kj) * s.H + ki0) * OW;
+  int p = 0;
+  for (; p + 8 <= P; p += 8) bwd_input_tile<MR, 2>(dxp + p, OW, wk, dyn + p, P, s);
+  for (; p + 4 <= P; p += 4) bwd_input_tile<MR, 1>(dxp + p, OW, wk, dyn + p, P, s);
+  for (; p < P; ++p) bwd_input_pixel<MR>(dxp + p, OW, wk, dyn + p, P, s);
 }
 
-// MR maps x NC neighbouring taps (c, ki, kj0 .. kj0+NC-1) of dw += dyw X^T, dot products along q.
-// The taps read x at one pointer plus 0 .. NC-1 floats. dw points at [oc0][k0]; dyw rows are Q apart.
+// MR maps x NC neighbouring taps (c, ki, kj0 .. kj0+NC-1) of dw += dy X^T, dot products along p.
+// Tap j reads xs at xk + j * plane (the next kj's copy). dw points at [oc0][c][ki][kj0]; dy rows are P apart.
 template <int MR, int NC>
-void bwd_weight_tile(float* dw, int CKK, const float* dyw, int Q, const float* xk) {
+void bwd_weight_tile(float* dw, int CKK, const float* dy, int P, const float* xk, ptrdiff_t plane) {
   v128_t acc[MR][NC];
   for (int r = 0; r < MR; ++r)
     for (int j = 0; j < NC; ++j) acc[r][j] = wasm_f32x4_splat(0.0f);
-  int q = 0;
-  for (; q + 4 <= Q; q += 4) {
+  int p = 0;
+  for (; p + 4 <= P; p += 4) {
     v128_t dv[MR];
-    for (int r = 0; r < MR; ++r) dv[r] = wasm_v128_load(dyw + r * Q + q);
+    for (int r = 0; r < MR; ++r) dv[r] = wasm_v128_load(dy + r * P + p);
     for (int j = 0; j < NC; ++j) {
-      const v128_t xv = wasm_v128_load(xk + j + q);
+      const v128_t xv = wasm_v128_load(xk + j * plane + p);
       for (int r = 0; r < MR; ++r) acc[r][j] = wasm_f32x4_add(acc[r][j], wasm_f32x4_mul(dv[r], xv));
     }
   }
@@ -144,115 +173,97 @@ void bwd_weight_tile(float* dw, int CKK, const float* dyw, int Q, const float* x
     float tail[NC];
     for (int j = 0; j < NC; ++j) {
       tail[j] = 0.0f;
-      for (int t = q; t < Q; ++t) tail[j] += dyw[r * Q + t] * xk[j + t];
+      for (int t = p; t < P; ++t) tail[j] += dy[r * P + t] * xk[j * plane + t];
     }
     float* d = dw + r * CKK;
-    int j = 0;
-    for (; j + 4 <= NC; j += 4) {
-      const v128_t sum = wasm_f32x4_add(simd_gemm::reduce4(acc[r][j], acc[r][j + 1], acc[r][j + 2], acc[r][j + 3]),
-                                        wasm_f32x4_make(tail[j], tail[j + 1], tail[j + 2], tail[j + 3]));
-      wasm_v128_store(d + j, wasm_f32x4_add(wasm_v128_load(d + j), sum));
-    }
-    for (; j < NC; ++j) d[j] += simd_gemm::reduce1(acc[r][j]) + tail[j];
+    for (int j = 0; j < NC; ++j) d[j] += simd_gemm::reduce1(acc[r][j]) + tail[j];
   }
 }
 
-// All taps for MR maps, one kernel row (c, ki) at a time, up to 5 taps per pass (LeNet's K = 5 in one).
+// All taps for MR maps, one kernel row (c, ki) at a time, up to 3 taps per pass (LeNet's K = 5 as 3 + 2).
+// 2 maps x 3 taps = 6 accumulators: with 2 x 5 (10 accumulators, 2 + 1 operands and a product live) V8
+// spilled, and C3's weight gradient took 55-62 us per sample under Node instead of 32.
 template <int MR>
-void bwd_weight_maps(float* dw, const float* dyw, int Q, const float* xn, const ConvShape& s) {
+void bwd_weight_maps(float* dw, const float* dy, int P, const float* xs, const ConvShape& s) {
   const int CKK = s.C * s.K * s.K;
+  const ptrdiff_t OW = s.OW(), plane = static_cast<ptrdiff_t>(s.H) * OW;
   for (int c = 0; c < s.C; ++c)
     for (int ki = 0; ki < s.K; ++ki) {
-      const float* xr = xn + (static_cast<ptrdiff_t>(c) * s.H + ki) * s.W;
       float* d = dw + (c * s.K + ki) * s.K;
       for (int kj = 0; kj < s.K;) {
+        const float* xk = xs + (static_cast<ptrdiff_t>(c) * s.K + kj) * plane + ki * OW;
         const int left = s.K - kj;
-        switch (left < 5 ? left : 5) {
-          case 5: bwd_weight_tile<MR, 5>(d + kj, CKK, dyw, Q, xr + kj); kj += 5; break;
-          case 4: bwd_weight_tile<MR, 4>(d + kj, CKK, dyw, Q, xr + kj); kj += 4; break;
-          case 3: bwd_weight_tile<MR, 3>(d + kj, CKK, dyw, Q, xr + kj); kj += 3; break;
-          case 2: bwd_weight_tile<MR, 2>(d + kj, CKK, dyw, Q, xr + kj); kj += 2; break;
-          default: bwd_weight_tile<MR, 1>(d + kj, CKK, dyw, Q, xr + kj); kj += 1; break;
+        switch (left < 3 ? left : 3) {
+          case 3: bwd_weight_tile<MR, 3>(d + kj, CKK, dy, P, xk, plane); kj += 3; break;
+          case 2: bwd_weight_tile<MR, 2>(d + kj, CKK, dy, P, xk, plane); kj += 2; break;
+          default: bwd_weight_tile<MR, 1>(d + kj, CKK, dy, P, xk, plane); kj += 1; break;
         }
       }
-    }
-}
-
-// dyw [OC][Q] = dy [OC][OH][OW] spread to rows W apart, junk columns zero.
-void spread_wide(float* dyw, const float* dy, const ConvShape& s) {
-  const int OH = s.OH(), OW = s.OW(), Q = wide_pixels(s);
-  for (int oc = 0; oc < s.OC; ++oc, dyw += Q)
-    for (int oh = 0; oh < OH; ++oh, dy += OW) {
-      float* row = dyw + oh * s.W;
-      int i = 0;
-      for (; i + 4 <= OW; i += 4) wasm_v128_store(row + i, wasm_v128_load(dy + i));
-      for (; i < OW; ++i) row[i] = dy[i];
-      for (; i < s.W && oh * s.W + i < Q; ++i) row[i] = 0.0f;
     }
 }
 
 }  // namespace
 
 // shapes: y [N][OC][OH][OW], x [N][C][H][W], w [OC][C][K][K], b [OC]
-// scratch: yw [OC][Q], then w packed in panels of up to 4 maps ([CKK][4] each, the last [CKK][OC % 4])
+// scratch: xs [C][K][H][OW], then w packed in panels of up to 4 maps ([CKK][4] each, the last [CKK][OC % 4])
 void conv2d_fwd__wasmsimd(float* y, const float* x, const float* w, const float* b, const ConvShape& s,
                           float* scratch) {
-  const int OH = s.OH(), OW = s.OW(), Q = wide_pixels(s), CKK = s.C * s.K * s.K;
-  const size_t in_sample = static_cast<size_t>(s.C) * s.H * s.W;
-  float* yw = scratch;
-  float* wp = scratch + static_cast<size_t>(s.OC) * Q;
+  const int P = s.OH() * s.OW(), CKK = s.C * s.K * s.K;
+  const size_t in_sample = static_cast<size_t>(s.C) * s.H * s.W, out_sample = static_cast<size_t>(s.OC) * P;
+  float* xs = scratch;
+  float* wp = scratch + shifted_floats(s);
   for (int oc = 0; oc < s.OC; oc += 4) pack_panel(wp + oc * CKK, w, oc, s.OC - oc < 4 ? s.OC - oc : 4, CKK);
   for (int n = 0; n < s.N; ++n) {
-    const float* xn = x + n * in_sample;
+    shift_copy(xs, x + n * in_sample, s);
+    float* yn = y + n * out_sample;
     int oc = 0;
-    for (; oc + 4 <= s.OC; oc += 4) fwd_maps<4>(yw + oc * Q, Q, wp + oc * CKK, b + oc, xn, s);
+    for (; oc + 4 <= s.OC; oc += 4) fwd_maps<4>(yn + oc * P, P, wp + oc * CKK, b + oc, xs, s);
     switch (s.OC - oc) {
-      case 3: fwd_maps<3>(yw + oc * Q, Q, wp + oc * CKK, b + oc, xn, s); break;
-      case 2: fwd_maps<2>(yw + oc * Q, Q, wp + oc * CKK, b + oc, xn, s); break;
-      case 1: fwd_maps<1>(yw + oc * Q, Q, wp + oc * CKK, b + oc, xn, s); break;
+      case 3: fwd_maps<3>(yn + oc * P, P, wp + oc * CKK, b + oc, xs, s); break;
+      case 2: fwd_maps<2>(yn + oc * P, P, wp + oc * CKK, b + oc, xs, s); break;
+      case 1: fwd_maps<1>(yn + oc * P, P, wp + oc * CKK, b + oc, xs, s); break;
       default: break;
     }
-    // Drop the junk columns.
-    for (int m = 0; m < s.OC; ++m)
-      for (int oh = 0; oh < OH; ++oh, y += OW) {
-        const float* src = yw + m * Q + oh * s.W;
-        int i = 0;
-        for (; i + 4 <= OW; i += 4) wasm_v128_store(y + i, wasm_v128_load(src + i));
-        for (; i < OW; ++i) y[i] = src[i];
-      }
   }
 }
 
-// shapes: dx [N][C][H][W], dy [N][OC][OH][OW], w [OC][C][K][K]; scratch: dyw [OC][Q]
+// shapes: dx [N][C][H][W], dy [N][OC][OH][OW], w [OC][C][K][K]; scratch: dxs [C][K][H][OW]
 void conv2d_bwd_input__wasmsimd(float* dx, const float* dy, const float* w, const ConvShape& s, float* scratch) {
-  const int Q = wide_pixels(s), CKK = s.C * s.K * s.K;
-  const size_t in_sample = static_cast<size_t>(s.C) * s.H * s.W, out_sample = static_cast<size_t>(s.OC) * s.OH() * s.OW();
+  const int P = s.OH() * s.OW();
+  const size_t in_sample = static_cast<size_t>(s.C) * s.H * s.W, out_sample = static_cast<size_t>(s.OC) * P;
+  float* dxs = scratch;
   for (int n = 0; n < s.N; ++n) {
-    float* dxn = dx + n * in_sample;
-    spread_wide(scratch, dy + n * out_sample, s);
-    int k = 0;
-    for (; k + 4 <= CKK; k += 4) bwd_input_rows<4>(dxn, k, w, scratch, Q, s);
-    switch (CKK - k) {
-      case 3: bwd_input_rows<3>(dxn, k, w, scratch, Q, s); break;
-      case 2: bwd_input_rows<2>(dxn, k, w, scratch, Q, s); break;
-      case 1: bwd_input_rows<1>(dxn, k, w, scratch, Q, s); break;
-      default: break;
-    }
+    const float* dyn = dy + n * out_sample;
+    const size_t shifted = shifted_floats(s);
+    for (size_t i = 0; i < shifted; ++i) dxs[i] = 0.0f;
+    for (int c = 0; c < s.C; ++c)
+      for (int kj = 0; kj < s.K; ++kj)
+        for (int ki = 0; ki < s.K;) {
+          const int left = s.K - ki;
+          switch (left < 5 ? left : 5) {
+            case 5: bwd_input_rows<5>(dxs, c, ki, kj, w, dyn, P, s); ki += 5; break;
+            case 4: bwd_input_rows<4>(dxs, c, ki, kj, w, dyn, P, s); ki += 4; break;
+            case 3: bwd_input_rows<3>(dxs, c, ki, kj, w, dyn, P, s); ki += 3; break;
+            case 2: bwd_input_rows<2>(dxs, c, ki, kj, w, dyn, P, s); ki += 2; break;
+            default: bwd_input_rows<1>(dxs, c, ki, kj, w, dyn, P, s); ki += 1; break;
+          }
+        }
+    unshift_add(dx + n * in_sample, dxs, s);
   }
 }
 
-// shapes: dw [OC][C][K][K], db [OC], dy [N][OC][OH][OW], x [N][C][H][W]; scratch: dyw [OC][Q]
+// shapes: dw [OC][C][K][K], db [OC], dy [N][OC][OH][OW], x [N][C][H][W]; scratch: xs [C][K][H][OW]
 void conv2d_bwd_weight__wasmsimd(float* dw, float* db, const float* dy, const float* x, const ConvShape& s,
                                  float* scratch) {
-  const int P = s.OH() * s.OW(), Q = wide_pixels(s), CKK = s.C * s.K * s.K;
+  const int P = s.OH() * s.OW(), CKK = s.C * s.K * s.K;
   const size_t in_sample = static_cast<size_t>(s.C) * s.H * s.W, out_sample = static_cast<size_t>(s.OC) * P;
+  float* xs = scratch;
   for (int n = 0; n < s.N; ++n) {
-    const float* xn = x + n * in_sample;
     const float* dyn = dy + n * out_sample;
-    spread_wide(scratch, dyn, s);
+    shift_copy(xs, x + n * in_sample, s);
     int oc = 0;
-    for (; oc + 2 <= s.OC; oc += 2) bwd_weight_maps<2>(dw + oc * CKK, scratch + oc * Q, Q, xn, s);
-    if (oc < s.OC) bwd_weight_maps<1>(dw + oc * CKK, scratch + oc * Q, Q, xn, s);
+    for (; oc + 2 <= s.OC; oc += 2) bwd_weight_maps<2>(dw + oc * CKK, dyn + oc * P, P, xs, s);
+    if (oc < s.OC) bwd_weight_maps<1>(dw + oc * CKK, dyn + oc * P, P, xs, s);
     for (int m = 0; m < s.OC; ++m) {
       const float* d = dyn + static_cast<size_t>(m) * P;
       v128_t acc = wasm_f32x4_splat(0.0f);

@@ -26,12 +26,23 @@ struct Strided {
   ptrdiff_t ks;
 };
 
+// A float broadcast to all four lanes. WebAssembly has it as one instruction (v128.load32_splat, which V8
+// emits as vbroadcastss); SIMDe's version of that goes through an integer load and shuffle, while its
+// f32x4.splat of a loaded float becomes the one vbroadcastss. The result is the same bits either way.
+inline v128_t splat(const float* p) {
+#if defined(__wasm_simd128__)
+  return wasm_v128_load32_splat(p);
+#else
+  return wasm_f32x4_splat(*p);
+#endif
+}
+
 // bias + i without forming an offset null pointer (undefined behaviour) when there is no bias.
 inline const float* shift(const float* bias, int i) { return bias ? bias + i : nullptr; }
 
 inline v128_t init_vec(Init init, const float* c, const float* bias_row) {
   if (init == Init::kAccumulate) return wasm_v128_load(c);
-  if (init == Init::kBias) return wasm_v128_load32_splat(bias_row);
+  if (init == Init::kBias) return splat(bias_row);
   return wasm_f32x4_splat(0.0f);
 }
 
@@ -47,7 +58,7 @@ inline void nn_tile(float* c, ptrdiff_t ldc, Strided a, const float* b, ptrdiff_
     v128_t bv[NV];
     for (int v = 0; v < NV; ++v) bv[v] = wasm_v128_load(b + 4 * v);
     for (int r = 0; r < MR; ++r) {
-      const v128_t av = wasm_v128_load32_splat(ak + r * a.rs);
+      const v128_t av = splat(ak + r * a.rs);
       for (int v = 0; v < NV; ++v) acc[r][v] = wasm_f32x4_add(acc[r][v], wasm_f32x4_mul(av, bv[v]));
     }
     ak += a.ks;
