@@ -382,3 +382,58 @@ TEST_CASE("augment_image: rotation and scale are deterministic and sensible") {
   CHECK_THROWS_AS(augment_image(big.data(), in.data(), side, rs, 1.0f, 0.0f, 1.0f), Error);
   CHECK_THROWS_AS(augment_image(big.data(), nullptr, side, rs), Error);
 }
+
+// The byte paths skip background pixels with vector compares (16 gray or 4 RGBA pixels at a time, from
+// the left and from the right) and only look at the others: on random sizes around the vector widths, with
+// specks of ink anywhere (the edges included) and faint noise below the ink threshold that must be looked at
+// and dropped, gray and RGBA bytes must give the field that the float path gives for the same ink, which
+// looks at every pixel.
+TEST_CASE("byte bitmaps that skip background agree with the float path on random sizes and specks") {
+  Rng rng(2024);
+  int compared = 0, empty = 0;
+  for (int trial = 0; trial < 400; ++trial) {
+    const int w = 1 + static_cast<int>(rng.uniform() * 70), h = 1 + static_cast<int>(rng.uniform() * 40);
+    const uint8_t paper = rng.uniform() < 0.5f ? 255 : static_cast<uint8_t>(rng.uniform() * 60);
+    const bool light = paper > 128;
+    std::vector<uint8_t> gray(static_cast<size_t>(w) * h, paper);
+    const int specks = static_cast<int>(rng.uniform() * 12);
+    for (int k = 0; k < specks; ++k) {
+      // inside the border ring, so the background (the ring's median) stays the paper
+      const int x = static_cast<int>(rng.uniform() * w), y = static_cast<int>(rng.uniform() * h);
+      if ((x == 0 || y == 0 || x == w - 1 || y == h - 1) && rng.uniform() < 0.7f) continue;
+      // ink strength either clearly above the threshold (0.1 of full contrast) or faint noise clearly below
+      const float strength = rng.uniform() < 0.3f ? rng.uniform(0.0f, 0.07f) : rng.uniform(0.15f, 1.0f);
+      const int d = static_cast<int>(strength * (light ? paper : 255 - paper));
+      gray[static_cast<size_t>(y) * w + x] = static_cast<uint8_t>(light ? paper - d : paper + d);
+    }
+    // The ink as preprocess.cpp computes it, to the bit: the centre-of-mass shift is rounded, so a digit of
+    // two specks can sit exactly between two shifts, and a last-bit difference would move it a pixel.
+    // Opaque RGBA gray goes through Rec. 601 luminance, which need not give back the gray level exactly.
+    auto ink_of = [](float g, float bg) { return std::fabs(g - bg) * (1.0f / std::max(bg, 255.0f - bg)); };
+    auto luma = [](float g) { return 0.299f * g + 0.587f * g + 0.114f * g; };
+    std::vector<float> ink(gray.size()), ink_rgba(gray.size());
+    std::vector<uint8_t> rgba(gray.size() * 4);
+    for (size_t i = 0; i < gray.size(); ++i) {
+      ink[i] = ink_of(gray[i], paper);
+      ink_rgba[i] = ink_of(luma(gray[i]), luma(paper));
+      rgba[4 * i] = rgba[4 * i + 1] = rgba[4 * i + 2] = gray[i];
+      rgba[4 * i + 3] = 255;
+    }
+    for (int side : {28, 32}) {
+      std::vector<float> want(size_t(side) * side, -7.0f), want_rgba = want, from_gray = want, from_rgba = want;
+      const bool drawn = preprocess_drawing_f32(want.data(), ink.data(), w, h, side);
+      REQUIRE(preprocess_drawing_f32(want_rgba.data(), ink_rgba.data(), w, h, side) == drawn);
+      CAPTURE(trial);
+      CAPTURE(w);
+      CAPTURE(h);
+      REQUIRE(preprocess_drawing(from_gray.data(), Bitmap{gray.data(), w, h, 1}, side) == drawn);
+      REQUIRE(preprocess_drawing(from_rgba.data(), Bitmap{rgba.data(), w, h, 4}, side) == drawn);
+      CHECK(max_abs_diff(want, from_gray) == 0.0);
+      CHECK(max_abs_diff(want_rgba, from_rgba) == 0.0);
+      (drawn ? compared : empty) += 1;
+    }
+  }
+  // both outcomes were exercised many times
+  CHECK(compared > 300);
+  CHECK(empty > 50);
+}
