@@ -26,6 +26,13 @@ test('one epoch of modern from scratch reaches >= 95 % held-out accuracy', { tim
   await form.getByLabel('Preset').selectOption('modern');
   await form.getByLabel('Epochs').fill('1');
   await form.getByLabel('Training images').selectOption('12000');
+  // The same drawing replayed before training is the yardstick for "promptly" below: on a loaded machine
+  // both take longer, while a main thread blocked by training would not be able to keep up at all.
+  const digit = STROKES.digits.find((d) => d.set === 'mouse' && d.label === 7);
+  const tIdle = Date.now();
+  await drawWithMouse(page, digit);
+  const idleMs = Date.now() - tIdle;
+  await page.getByTestId('clear').click();
   const started = Date.now();
   await page.getByTestId('train-start').click();
 
@@ -37,11 +44,12 @@ test('one epoch of modern from scratch reaches >= 95 % held-out accuracy', { tim
   assert.match(await progress.textContent(), /Epoch 1 of 1 .* left/);
 
   // drawing still classifies while the worker trains, and promptly
-  const digit = STROKES.digits.find((d) => d.set === 'mouse' && d.label === 7);
   const t0 = Date.now();
   await drawWithMouse(page, digit);
+  const busyMs = Date.now() - t0;
   assert.notEqual(await prediction(page), '', 'a drawing is classified during training');
-  assert.ok(Date.now() - t0 < 5000, `drawing during training took ${Date.now() - t0} ms`);
+  console.log(`# drawing a 7: ${idleMs} ms before training, ${busyMs} ms during training`);
+  assert.ok(busyMs < 2.5 * idleMs + 1000, `drawing during training took ${busyMs} ms, ${idleMs} ms before it`);
   const mapsDuring = await page.locator('#maps-C1 canvas').first().evaluate((c) => c.toDataURL());
 
   // the held-out test accuracy appears within the epoch, then the full evaluation at its end
