@@ -275,6 +275,7 @@ const char* const kTrainHelp =
     "  --out FILE        the final model;  --checkpoint FILE  the model after every epoch (atomic)\n"
     "  --resume FILE     continue from a saved model (its configuration; only --lr and --seed may change)\n"
     "  --freeze C1,S2,...  train only the other layers\n"
+    "  --threads N       data-parallel training on N threads (1; at most the cores)\n"
     "  --json            one JSON object on stdout (progress stays on stderr)\n"
     "  A 32x32 data set selects --input 32. Exit codes: 0 done, 1 bad usage or data, 2 training diverged\n"
     "  (the last checkpoint is left as it was).\n";
@@ -283,7 +284,7 @@ int cmd_train(int argc, char** argv) {
   const Args a(argc, argv,
                {"preset", "activation", "pooling", "output", "optimizer", "init", "c3-table", "lr", "batch",
                 "dropout", "input", "weight-decay", "momentum", "epochs", "seed", "data", "train-limit",
-                "test-limit", "lr-decay", "out", "checkpoint", "resume", "freeze"},
+                "test-limit", "lr-decay", "out", "checkpoint", "resume", "freeze", "threads"},
                {"json", "augment", "no-shuffle", "help"});
   if (a.flag("help")) return std::fputs(kTrainHelp, stdout), 0;
   const bool json = a.flag("json");
@@ -292,6 +293,7 @@ int cmd_train(int argc, char** argv) {
   if (decay <= 0 || decay > 1) throw UsageError("--lr-decay must be in (0, 1]");
   const long train_limit = a.integer("train-limit", 1 << 30, 1, 1 << 30);
   const long test_limit = a.integer("test-limit", 1 << 30, 1, 1 << 30);
+  const int threads = static_cast<int>(a.integer("threads", 1, 1, Network::max_threads()));
   if (a.has("resume"))
     for (const char* k : {"preset", "activation", "pooling", "output", "optimizer", "init", "c3-table", "batch",
                           "dropout", "input", "weight-decay", "momentum"})
@@ -315,6 +317,7 @@ int cmd_train(int argc, char** argv) {
   Network net = a.has("resume") ? load_model(a.str("resume")) : Network(wanted);
   if (a.has("resume") && a.has("lr")) net.set_learning_rate(static_cast<float>(a.number("lr", 0)));
   for (LayerId id : frozen) net.set_frozen(id, true);
+  net.set_threads(threads);
   const Config& cfg = net.config();
   const int side = cfg.input_size, pixels = side * side, batch = cfg.batch_size;
 
@@ -568,12 +571,12 @@ double median(std::vector<double> v) {
 int cmd_bench(int argc, char** argv) {
   const Args a(argc, argv,
                {"preset", "activation", "pooling", "output", "optimizer", "init", "lr", "batch", "dropout", "input",
-                "seconds", "kernels", "rounds", "data"},
+                "seconds", "kernels", "rounds", "data", "threads"},
                {"json", "help"});
   if (a.flag("help"))
     return std::fputs("lenet bench [--preset modern] [other train options] [--batch 128] [--kernels simd|scalar|both]\n"
-                      "            [--seconds 3 per kernel set] [--rounds 3] [--json]\n"
-                      "  Runs the kernel sets in turn (A B A B ...), each round: training steps on test images,\n"
+                      "            [--seconds 3 per kernel set] [--rounds 3] [--threads 1 or a list: 1,2] [--json]\n"
+                      "  Runs the kernel sets (times thread counts) in turn (A B A B ...), each round: training steps on test images,\n"
                       "  single-image predictions, 1000-image predictions; reports the medians over rounds.\n", stdout), 0;
   const Config cfg = config_from_args(a, preset(a.str("preset", "modern")));
   const std::string which = a.str("kernels", kernels_have_simd() ? "both" : "scalar");
@@ -581,6 +584,29 @@ int cmd_bench(int argc, char** argv) {
   if (which == "simd" || which == "both") sets.push_back(&kernels_simd());
   if (which == "scalar" || which == "both") sets.push_back(&kernels_scalar());
   if (sets.empty()) throw UsageError("--kernels must be simd, scalar or both");
+  std::vector<int> thread_counts;
+  {
+    const std::string list = a.str("threads", "1");
+    size_t at = 0;
+    while (at <= list.size()) {
+      const size_t comma = std::min(list.find(',', at), list.size());
+      const std::string item = list.substr(at, comma - at);
+      char* end = nullptr;
+      const long t = std::strtol(item.c_str(), &end, 10);
+      if (item.empty() || *end != '\0' || t < 1 || t > Network::max_threads())
+        throw UsageError("--threads: '" + item + "' is not a thread count in 1.." + std::to_string(Network::max_threads()));
+      thread_counts.push_back(static_cast<int>(t));
+      at = comma + 1;
+    }
+  }
+  // Every kernel set at every thread count: the sides of the comparison.
+  struct Side {
+    const KernelSet* kernels;
+    int threads;
+  };
+  std::vector<Side> sides;
+  for (const KernelSet* k : sets)
+    for (int t : thread_counts) sides.push_back({k, t});
   const int rounds = static_cast<int>(a.integer("rounds", 3, 1, 100));
   const double seconds = a.number("seconds", 3.0);
   if (seconds <= 0 || seconds > 3600) throw UsageError("--seconds must be in (0, 3600]");
@@ -594,13 +620,16 @@ int cmd_bench(int argc, char** argv) {
   struct Result {
     std::vector<double> train, predict_us, batch_rate;
   };
-  std::vector<Result> results(sets.size());
+  std::vector<Result> results(sides.size());
   std::vector<Network> nets;
-  for (size_t s = 0; s < sets.size(); ++s) nets.emplace_back(cfg);
+  for (size_t s = 0; s < sides.size(); ++s) {
+    nets.emplace_back(cfg);
+    nets.back().set_threads(sides[s].threads);
+  }
   // A B A B: each round runs every kernel set for the same time, so noise on the machine hits all alike.
   for (int r = 0; r < rounds; ++r)
-    for (size_t s = 0; s < sets.size(); ++s) {
-      use_kernels(*sets[s]);
+    for (size_t s = 0; s < sides.size(); ++s) {
+      use_kernels(*sides[s].kernels);
       Network& net = nets[s];
       int offset = 0, steps = 0;
       net.train_batch(x.data(), d.labels.data(), batch);  // warm
@@ -633,27 +662,36 @@ int cmd_bench(int argc, char** argv) {
   use_kernels(kernels_simd());
   if (a.flag("json")) {
     std::printf("{\"command\":\"bench\",\"config\":%s,\"rounds\":%d,\"results\":[", config_json(cfg).c_str(), rounds);
-    for (size_t s = 0; s < sets.size(); ++s)
-      std::printf("%s{\"kernels\":%s,\"trainSamplesPerSecond\":%s,\"predictMicroseconds\":%s,"
+    for (size_t s = 0; s < sides.size(); ++s)
+      std::printf("%s{\"kernels\":%s,\"threads\":%d,\"trainSamplesPerSecond\":%s,\"predictMicroseconds\":%s,"
                   "\"batchPredictPerSecond\":%s}",
-                  s ? "," : "", json_escape(sets[s]->name).c_str(), json_number(median(results[s].train)).c_str(),
+                  s ? "," : "", json_escape(sides[s].kernels->name).c_str(), sides[s].threads,
+                  json_number(median(results[s].train)).c_str(),
                   json_number(median(results[s].predict_us)).c_str(), json_number(median(results[s].batch_rate)).c_str());
     std::printf("]");
+    const size_t nt = thread_counts.size();  // sides[s * nt + t]: kernel set s at thread_counts[t]
     if (sets.size() == 2)
       std::printf(",\"simdOverScalarTraining\":%s,\"simdOverScalarPredict\":%s",
-                  json_number(median(results[0].train) / median(results[1].train)).c_str(),
-                  json_number(median(results[1].predict_us) / median(results[0].predict_us)).c_str());
+                  json_number(median(results[0].train) / median(results[nt].train)).c_str(),
+                  json_number(median(results[nt].predict_us) / median(results[0].predict_us)).c_str());
+    if (nt >= 2)
+      std::printf(",\"threadScaling\":%s", json_number(median(results[nt - 1].train) / median(results[0].train)).c_str());
     std::printf("}\n");
   } else {
     std::printf("%s, batch %d, %d rounds (medians)\n", preset_name(cfg).c_str(), batch, rounds);
-    std::printf("%-10s %18s %18s %20s\n", "kernels", "train samples/s", "predict 1 (us)", "predict 1000 (img/s)");
-    for (size_t s = 0; s < sets.size(); ++s)
-      std::printf("%-10s %18.0f %18.1f %20.0f\n", sets[s]->name, median(results[s].train),
-                  median(results[s].predict_us), median(results[s].batch_rate));
+    const size_t nt = thread_counts.size();
+    std::printf("%-10s %8s %18s %18s %20s\n", "kernels", "threads", "train samples/s", "predict 1 (us)",
+                "predict 1000 (img/s)");
+    for (size_t s = 0; s < sides.size(); ++s)
+      std::printf("%-10s %8d %18.0f %18.1f %20.0f\n", sides[s].kernels->name, sides[s].threads,
+                  median(results[s].train), median(results[s].predict_us), median(results[s].batch_rate));
     if (sets.size() == 2)
       std::printf("SIMD over scalar: training %.2fx, single-image prediction %.2fx\n",
-                  median(results[0].train) / median(results[1].train),
-                  median(results[1].predict_us) / median(results[0].predict_us));
+                  median(results[0].train) / median(results[nt].train),
+                  median(results[nt].predict_us) / median(results[0].predict_us));
+    if (nt >= 2)
+      std::printf("%d threads over %d: training %.2fx\n", thread_counts[nt - 1], thread_counts[0],
+                  median(results[nt - 1].train) / median(results[0].train));
   }
   return 0;
 }

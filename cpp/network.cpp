@@ -11,6 +11,7 @@
 #include "model_file.h"
 #include "optimizers.h"
 #include "rng.h"
+#include "worker_pool.h"
 
 namespace lenet {
 
@@ -132,6 +133,11 @@ struct Network::Impl {
   float reference_loss = -1;                  // the first step's loss, the yardstick for "exploded"
   std::vector<float> saved_params, saved_opt; // the state before the current step, for divergence
   std::vector<bool> active;                   // spans the optimizer updates (not frozen), see active_spans
+  // Data-parallel training (set_threads): one replica per extra thread, each with its own buffers and
+  // dropout stream; their parameters are copied from this one before every step.
+  std::vector<std::unique_ptr<Impl>> replicas;
+  std::unique_ptr<WorkerPool> pool;
+  std::vector<LossResult> part_results;
 
   explicit Impl(const Config& c)
       : config(c),
@@ -299,6 +305,56 @@ struct Network::Impl {
     }
   }
 
+  // How many parts a batch of n splits into: one per thread, but at least a sample block each.
+  int parts_for(int n) const {
+    return std::max(1, std::min(static_cast<int>(replicas.size()) + 1, n / kSampleBlock));
+  }
+
+  // Forward, loss and backward of a batch split over the replicas (parts_for(n) > 1); leaves the mean
+  // gradient over the whole batch in grads and returns the whole batch's mean loss and correct count.
+  LossResult parallel_loss_and_gradients(const float* images, const uint8_t* labels, int n) {
+    check_images(images, n, config.input_size * config.input_size);
+    check_labels(labels, n);
+    const int parts = parts_for(n);
+    const size_t pixels = static_cast<size_t>(config.input_size) * config.input_size;
+    // Parts of whole sample blocks where possible, the remainder on the last.
+    const int per = std::max(kSampleBlock, (n / parts) / kSampleBlock * kSampleBlock);
+    auto start_of = [&](int k) { return std::min(n, k * per); };
+    auto count_of = [&](int k) { return k + 1 == parts ? n - start_of(k) : std::min(per, n - start_of(k)); };
+    for (int k = 1; k < parts; ++k) {
+      Impl& r = *replicas[static_cast<size_t>(k - 1)];
+      std::copy(params.begin(), params.end(), r.params.begin());
+      std::copy(std::begin(frozen), std::end(frozen), std::begin(r.frozen));
+    }
+    part_results.resize(static_cast<size_t>(parts));
+    pool->run([&](int k) {
+      if (k >= parts) return;
+      Impl& w = k == 0 ? *this : *replicas[static_cast<size_t>(k - 1)];
+      const int start = start_of(k), count = count_of(k);
+      w.forward_batch(images + static_cast<size_t>(start) * pixels, labels + start, count, true);
+      part_results[static_cast<size_t>(k)] = w.loss_and_output_gradient(labels + start, count);
+      w.backward(count);
+    });
+    // Each part's gradient is a mean over its part: weight by part size for the mean over the batch.
+    double loss = 0;
+    int correct = 0;
+    for (int k = 0; k < parts; ++k) {
+      loss += static_cast<double>(part_results[static_cast<size_t>(k)].loss) * count_of(k);
+      correct += part_results[static_cast<size_t>(k)].correct;
+    }
+    const float own = static_cast<float>(count_of(0)) / static_cast<float>(n);
+    for (float& g : grads) g *= own;
+    for (int k = 1; k < parts; ++k) {
+      const float share = static_cast<float>(count_of(k)) / static_cast<float>(n);
+      const float* rg = replicas[static_cast<size_t>(k - 1)]->grads.data();
+      for (size_t i = 0; i < grads.size(); ++i) grads[i] += share * rg[i];
+    }
+    LossResult r{};
+    r.loss = static_cast<float>(loss / n);
+    r.correct = correct;
+    return r;
+  }
+
   const std::vector<bool>& active_spans() {
     active.resize(spans.size());  // allocates once
     for (size_t k = 0; k < spans.size(); ++k) active[k] = !frozen[static_cast<int>(span_owner[k])];
@@ -327,8 +383,15 @@ const Config& Network::config() const { return impl_->config; }
 
 TrainStats Network::train_batch(const float* images, const uint8_t* labels, int n) {
   Impl& m = *impl_;
-  m.forward_batch(images, labels, n, true);
-  const LossResult r = m.loss_and_output_gradient(labels, n);
+  // With threads the parts run forward, loss and backward together; alone, backward waits for the checks.
+  const bool parallel = m.parts_for(n) > 1;
+  LossResult r{};
+  if (parallel) {
+    r = m.parallel_loss_and_gradients(images, labels, n);
+  } else {
+    m.forward_batch(images, labels, n, true);
+    r = m.loss_and_output_gradient(labels, n);
+  }
   auto diverged = [&](const std::string& why) {
     throw DivergenceError("training diverged at step " + std::to_string(m.steps + 1) + ": " + why + " (learning rate " +
                           std::to_string(m.optimizer.settings().learning_rate) +
@@ -338,7 +401,7 @@ TrainStats Network::train_batch(const float* images, const uint8_t* labels, int 
   if (m.reference_loss < 0) m.reference_loss = r.loss;
   if (r.loss > std::max(1e3f, 100.0f * m.reference_loss))
     diverged("the loss exploded to " + std::to_string(r.loss));
-  m.backward(n);
+  if (!parallel) m.backward(n);
   if (!all_finite(m.grads.data(), m.grads.size())) diverged("a gradient became NaN or infinite");
   m.saved_params = m.params;  // same size every step: no allocation after the first
   m.optimizer.copy_to(m.saved_opt);
@@ -477,6 +540,33 @@ std::vector<uint8_t> Network::save() const {
   contents.steps = static_cast<uint64_t>(m.steps);
   contents.params = m.params;
   return encode_model(contents);
+}
+
+int Network::max_threads() {
+  if (!kThreadsAvailable) return 1;
+  const unsigned cores = std::thread::hardware_concurrency();
+  return static_cast<int>(std::clamp(cores, 1u, 8u));
+}
+
+int Network::threads() const { return static_cast<int>(impl_->replicas.size()) + 1; }
+
+void Network::set_threads(int threads) {
+  Impl& m = *impl_;
+  if (threads < 1 || threads > max_threads()) {
+    throw Error("threads " + std::to_string(threads) + " is outside 1.." + std::to_string(max_threads()) +
+                (kThreadsAvailable ? " (the cores here)"
+                                   : " (this WebAssembly build has no threads: the threaded build needs a "
+                                     "cross-origin isolated page)"));
+  }
+  if (threads == this->threads()) return;
+  m.pool.reset();  // joins the old threads before their replicas go
+  m.replicas.clear();
+  for (int k = 1; k < threads; ++k) {
+    Config c = m.config;
+    c.seed = c.seed * 2654435761u + static_cast<uint32_t>(k) * 40503u;
+    m.replicas.push_back(std::make_unique<Impl>(c));
+  }
+  if (threads > 1) m.pool = std::make_unique<WorkerPool>(threads - 1);
 }
 
 Network Network::load(const uint8_t* data, size_t size) {

@@ -80,6 +80,15 @@ class Network {
   void set_frozen(LayerId id, bool frozen);
   bool frozen(LayerId id) const;
   void set_learning_rate(float lr);  // throws Error unless finite and > 0
+  // Data-parallel training on `threads` threads (1 = the calling thread only, the default): each takes a
+  // contiguous part of the batch on its own replica of the network, and the gradients are averaged by
+  // part size before the one optimizer step, so the step is the same one up to float rounding (dropout
+  // draws from one random stream per part). Throws Error when threads < 1, above max_threads(), or >1 in
+  // a build without threads. Prediction and evaluation stay on the calling thread.
+  void set_threads(int threads);
+  int threads() const;
+  // The most threads set_threads accepts here: 1 in the default WebAssembly build, else the cores (<= 8).
+  static int max_threads();
   int64_t steps() const;             // optimizer steps taken
 
   // The versioned model file (see models/README.md): configuration, weights, checksum. Optimizer state

@@ -38,6 +38,8 @@ expect_error 1 "eval needs --model" eval
 expect_error 1 "cannot open $T/none.bin" eval --model "$T/none.bin"
 expect_error 1 "one of --image FILE or --idx-index K" predict --model models/modern.bin
 expect_error 1 "--kernels must be" bench --kernels fast
+expect_error 1 "--threads: '0' is not a thread count" bench --threads 1,0
+expect_error 1 "--threads" train --threads 0
 for cmd in train eval predict bench info; do
   if "$L" "$cmd" --help | grep -q "lenet $cmd"; then pass "$cmd --help"; else fail "$cmd --help"; fi
 done
@@ -57,6 +59,13 @@ if cmp -s "$T/a.bin" "$T/ck.bin"; then pass "checkpoint after the last epoch equ
 [ "$(json "$T/a.json" 'abs(d["epochs"][1]["learningRate"] - 0.0009) < 1e-9')" = "True" ] \
   && pass "--lr-decay 0.9 applied after epoch 1" || fail "learning rate of epoch 2: $(json "$T/a.json" 'd["epochs"][1]["learningRate"]')"
 grep -q "^epoch 2/2" "$T/train.err" && pass "--json: epoch lines on stderr" || fail "no epoch lines on stderr"
+
+# Two threads: the same steps and learning as one thread (another dropout stream per part, so other bytes).
+if [ "$(nproc)" -ge 2 ]; then
+  run --seed 5 --threads 2 --out "$T/t.bin" >"$T/t.json" || fail "train --threads 2"
+  [ "$(json "$T/t.json" 'd["steps"], d["testAccuracy"] > 0.5')" = "(20, True)" ] \
+    && pass "train --threads 2 learns as one thread does" || fail "train --threads 2: $(head -c 400 "$T/t.json")"
+fi
 
 # A diverging resumed run exits 2 and leaves the checkpoint as it was.
 before=$(md5sum <"$T/ck.bin")
@@ -99,6 +108,11 @@ expect_error 1 "PGM data is truncated" predict --model models/modern.bin --image
   && pass "info JSON" || fail "info JSON: $(cat "$T/i.json")"
 
 "$L" bench --seconds 0.4 --rounds 2 --json >"$T/bench.json" || fail "bench"
+if [ "$(nproc)" -ge 2 ]; then
+  "$L" bench --kernels simd --threads 1,2 --seconds 0.4 --rounds 2 --json >"$T/bench2.json" || fail "bench --threads 1,2"
+  [ "$(json "$T/bench2.json" '[r["threads"] for r in d["results"]], d["threadScaling"] > 0')" = "([1, 2], True)" ] \
+    && pass "bench JSON: 1 and 2 threads" || fail "bench --threads JSON: $(cat "$T/bench2.json")"
+fi
 [ "$(json "$T/bench.json" '[r["kernels"] for r in d["results"]], d["simdOverScalarTraining"] > 0, all(r["trainSamplesPerSecond"] > 0 and r["predictMicroseconds"] > 0 for r in d["results"])')" = "(['wasmsimd', 'scalar'], True, True)" ] \
   && pass "bench JSON: SIMD and scalar" || fail "bench JSON: $(cat "$T/bench.json")"
 
