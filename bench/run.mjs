@@ -152,10 +152,11 @@ async function predictFigures(side, d) {
 
 // ---- the out-of-process sides: the native tool (one run per round) and PyTorch (one process, a command per round) ----
 
-function nativeRound(preset, seconds) {
+function nativeRound(preset, seconds, threads = 1) {
   // lenet bench spends 60 % of --seconds training, 20 % on single predictions, 20 % on batches of 1000.
   const out = execFileSync(path.join(root, 'build/native/lenet'),
-    ['bench', '--preset', preset, '--kernels', 'simd', '--seconds', String(seconds / 0.6), '--rounds', '1', '--json'], { cwd: root, encoding: 'utf8' });
+    ['bench', '--preset', preset, '--kernels', 'simd', '--seconds', String(seconds / 0.6), '--rounds', '1', '--threads', String(threads), '--json'],
+    { cwd: root, encoding: 'utf8' });
   const r = JSON.parse(out).results[0];
   return { rate: r.trainSamplesPerSecond, predictMicroseconds: r.predictMicroseconds, batchPredictPerSecond: r.batchPredictPerSecond };
 }
@@ -208,6 +209,9 @@ const sides = {
   convnetjs: floatSide(`ConvNetJS ${convnetjsVersion}`, ROUNDS, (p, d) => createConvNetJsLeNet(p, d), builds.simd),
 };
 const external = { native: 'native tool (build/native/lenet, SIMD kernels via SIMDe)' };
+// Threads: the native tool on every core (data-parallel, lenet --threads), in the same alternating rounds.
+const NATIVE_THREADS = Math.min(os.cpus().length, 8);
+if (NATIVE_THREADS > 1) external.nativeThreads = `native tool, ${NATIVE_THREADS} threads`;
 if (torch) external.pytorch = `PyTorch ${torch.version} CPU, ${torch.threads} thread`;
 
 const live = {};
@@ -240,6 +244,12 @@ for (let r = 0; r < ROUNDS; r++) {
     record[preset].native.rates.push(n.rate);
     record[preset].native.predict.push(n.predictMicroseconds);
     record[preset].native.batch.push(n.batchPredictPerSecond);
+    if (external.nativeThreads) {
+      const m = nativeRound(preset, ROUND_SECONDS, NATIVE_THREADS);
+      record[preset].nativeThreads.rates.push(m.rate);
+      record[preset].nativeThreads.predict.push(m.predictMicroseconds);
+      record[preset].nativeThreads.batch.push(m.batchPredictPerSecond);
+    }
     if (torch) record[preset].pytorch.rates.push((await torch.call(`train ${preset} ${ROUND_SECONDS}`)).trainSamplesPerSecond);
     peaks.push(peak());
   }
@@ -263,13 +273,27 @@ for (const preset of PRESETS) {
     const p = await torch.call(`predict ${preset}`);
     Object.assign(record[preset].pytorch, { predictMicroseconds: p.predictMicroseconds, batchPredictPerSecond: p.batchPredictPerSecond });
   }
-  const nat = record[preset].native;
-  Object.assign(nat, { predictMicroseconds: median(nat.predict), batchPredictPerSecond: median(nat.batch) });
-  delete nat.predict;
-  delete nat.batch;
+  for (const key of ['native', 'nativeThreads']) {
+    const nat = record[preset][key];
+    if (!nat) continue;
+    Object.assign(nat, { predictMicroseconds: median(nat.predict), batchPredictPerSecond: median(nat.batch) });
+    delete nat.predict;
+    delete nat.batch;
+  }
 }
 torch?.close();
 load.push(os.loadavg()[0]);
+
+// The threaded WebAssembly build needs a cross-origin isolated browser page: headless Chromium, its own
+// alternating rounds (bench/browser-threads.mjs), after the rest so it never runs beside them.
+let browserThreads = null;
+if (!fs.existsSync('/usr/bin/chromium') || !fs.existsSync(path.join(root, 'build/site/lenet-mt.wasm'))) {
+  notes.push('Threaded WebAssembly build: skipped (needs /usr/bin/chromium and build/site from npm run build).');
+} else {
+  process.stderr.write('threaded build in Chromium...\n');
+  const { benchBrowserThreads } = await import('./browser-threads.mjs');
+  browserThreads = await benchBrowserThreads({ presets: PRESETS });
+}
 
 // ---- results ----
 
@@ -324,6 +348,7 @@ const report = {
   simdPeak: { gflops: peakGflops, max: Math.max(...peaks), rounds: peaks, ceilingSamplesPerSecond: ceiling },
   preprocessMicroseconds: median(pre.slice(20)) * 1000,
   results,
+  browserThreads,
   notes,
 };
 
@@ -337,6 +362,16 @@ for (const preset of PRESETS) {
   for (const [key, r] of Object.entries(results[preset])) {
     console.log(`| ${report.sides[key]} | ${fmt(r.trainSamplesPerSecond)} | ${fmt(r.simdBuildSpeedup, 1)}x | ` +
       `${r.fractionOfSimdPeak == null ? '-' : `${fmt(100 * r.fractionOfSimdPeak)} %`} | ${fmt(r.predictMicroseconds)} | ${fmt(r.batchPredictPerSecond)} |`);
+  }
+}
+if (browserThreads) {
+  const t = browserThreads.threads;
+  console.log(`\nThreaded WebAssembly build in Chromium ${browserThreads.browser} (cross-origin isolated page, ${t} threads, ` +
+    `medians of ${browserThreads.rounds} alternating rounds of its own)\n| | single-thread build | threaded build, 1 thread | threaded build, ${t} threads | speedup over the single-thread build |`);
+  console.log('| --- | --- | --- | --- | --- |');
+  for (const [preset, r] of Object.entries(browserThreads.presets)) {
+    console.log(`| ${preset} | ${fmt(r.singleThreadBuild.samplesPerSecond)} | ${fmt(r.threadedBuild1.samplesPerSecond)} | ` +
+      `${fmt(r[`threadedBuild${t}`].samplesPerSecond)} | ${fmt(r.overSingleThreadBuild, 2)}x |`);
   }
 }
 console.log('');

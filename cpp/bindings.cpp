@@ -222,6 +222,13 @@ class NetworkHandle {
       return r;
     });
   }
+  val setThreads(int threads) {
+    return guarded([&] {
+      net().set_threads(threads);
+      return val::object();
+    });
+  }
+  int threads() const { return net_ ? net_->threads() : 1; }
   JsConfig config() const { return net_ ? to_js(net_->config()) : JsConfig{}; }
   double steps() const { return net_ ? static_cast<double>(net_->steps()) : 0.0; }
   double parameterCount() const { return net_ ? static_cast<double>(net_->parameter_count()) : 0.0; }
@@ -321,6 +328,8 @@ EMSCRIPTEN_BINDINGS(lenet) {
       .function("setFrozen", &lenet::NetworkHandle::setFrozen)
       .function("frozen", &lenet::NetworkHandle::frozen)
       .function("setLearningRate", &lenet::NetworkHandle::setLearningRate)
+      .function("setThreads", &lenet::NetworkHandle::setThreads)
+      .function("threads", &lenet::NetworkHandle::threads)
       .function("save", &lenet::NetworkHandle::save)
       .function("config", &lenet::NetworkHandle::config)
       .function("steps", &lenet::NetworkHandle::steps)
@@ -333,6 +342,7 @@ EMSCRIPTEN_BINDINGS(lenet) {
   function("presetConfig", &lenet::preset_config);
   function("checkConfig", &lenet::check_config);
   function("buildName", &lenet::build_name);
+  function("maxThreads", &lenet::Network::max_threads);
   function("heapSize", &lenet::heap_size);
   function("mallocInUse", &lenet::malloc_in_use);
 }

@@ -544,8 +544,13 @@ std::vector<uint8_t> Network::save() const {
 
 int Network::max_threads() {
   if (!kThreadsAvailable) return 1;
+#ifdef LENET_MAX_THREADS
+  const unsigned most = LENET_MAX_THREADS;  // the threaded WebAssembly build: its worker pool plus this thread
+#else
+  const unsigned most = 8;
+#endif
   const unsigned cores = std::thread::hardware_concurrency();
-  return static_cast<int>(std::clamp(cores, 1u, 8u));
+  return static_cast<int>(std::clamp(cores, 1u, most));
 }
 
 int Network::threads() const { return static_cast<int>(impl_->replicas.size()) + 1; }

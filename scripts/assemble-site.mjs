@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-const WASM_FILES = ['lenet-simd.mjs', 'lenet-simd.wasm', 'lenet-nosimd.mjs', 'lenet-nosimd.wasm'];
+const WASM_FILES = ['lenet-simd.mjs', 'lenet-simd.wasm', 'lenet-nosimd.mjs', 'lenet-nosimd.wasm',
+  'lenet-mt.mjs', 'lenet-mt.wasm', 'lenet-mt.worker.js'];
 const VENDOR_FILES = [
   ['node_modules/uplot/dist/uPlot.esm.js', 'uPlot.esm.js'],
   ['node_modules/uplot/dist/uPlot.min.css', 'uPlot.min.css'],

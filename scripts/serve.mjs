@@ -81,6 +81,12 @@ export function createSiteServer(root) {
       'X-Content-Type-Options': 'nosniff',
       'Referrer-Policy': 'no-referrer',
       'Cache-Control': 'no-cache',
+      // Cross-origin isolation: SharedArrayBuffer, so the training worker can load the threaded build.
+      // Everything the page loads is its own, so requiring CORP costs nothing; same-origin CORP keeps
+      // other sites from embedding these files as resources.
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Embedder-Policy': 'require-corp',
+      'Cross-Origin-Resource-Policy': 'same-origin',
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       send(res, 405, 'Method not allowed\n', { ...common, Allow: 'GET, HEAD' });

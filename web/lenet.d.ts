@@ -28,6 +28,11 @@ export type CreateOptions = Partial<NetworkConfig> & { preset?: PresetName };
 export interface LoadOptions {
   /** 'auto' (default) picks the SIMD build where WebAssembly SIMD128 is supported. */
   simd?: 'auto' | boolean;
+  /**
+   * false (default): the single-threaded build. 'auto': the threaded build (lenet-mt) where
+   * canUseThreads(), else the single-threaded one. true: the threaded build or an Error.
+   */
+  threads?: 'auto' | boolean;
   /** Where lenet-simd.mjs / lenet-nosimd.mjs and their .wasm live (default: beside lenet.js). */
   baseUrl?: string | URL;
   /** Where the .wasm file is, if not beside its .mjs (relative to baseUrl). */
@@ -59,10 +64,14 @@ export interface TrainStats { loss: number; correct: number; count: number }
 export interface EvalStats { accuracy: number; loss: number; correct: number; count: number }
 
 export declare function hasSimd(): boolean;
+/** SIMD128, SharedArrayBuffer and a cross-origin isolated browser page or worker. */
+export declare function canUseThreads(): boolean;
 export declare function loadLeNet(options?: LoadOptions): Promise<LeNet>;
 
 export declare class LeNet {
   readonly build: 'simd' | 'nosimd';
+  /** The most threads Network.setThreads() accepts: 1 unless the threaded build is loaded. */
+  readonly maxThreads: number;
   presets(): Record<PresetName, NetworkConfig>;
   create(options?: CreateOptions): Network;
   /** Throws an Error saying what is wrong with a bad file. */
@@ -90,6 +99,9 @@ export declare class Network {
   unfreeze(layers: LayerName | LayerName[]): void;
   frozen(): LayerName[];
   setLearningRate(lr: number): void;
+  /** Data-parallel training on n threads (1..LeNet.maxThreads). */
+  setThreads(n: number): void;
+  readonly threads: number;
   save(): Uint8Array;
   config(): NetworkConfig;
   dispose(): void;

@@ -52,13 +52,34 @@ function copyTensor(t) {
   return { shape: Array.from(t.shape), data: new Float32Array(t.data) };
 }
 
-/** Loads the WebAssembly module (the SIMD build where the engine supports it) and returns the API. */
+/**
+ * True where the threaded build can run: SIMD128, SharedArrayBuffer and a cross-origin isolated page
+ * (served with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp),
+ * in a browser (the threaded build is made for the web and its workers only).
+ */
+export function canUseThreads() {
+  return !isNode && hasSimd() && typeof SharedArrayBuffer === 'function' && globalThis.crossOriginIsolated === true;
+}
+
+/**
+ * Loads the WebAssembly module (the SIMD build where the engine supports it) and returns the API.
+ * options.threads: false (default) for the single-threaded build; 'auto' for the threaded build where
+ * canUseThreads() (else the single-threaded one); true to insist on it. Threads only serve
+ * Network.setThreads(); block only off the page's main thread (in a Worker) while a threaded step runs.
+ */
 export async function loadLeNet(options = {}) {
   const want = options.simd ?? 'auto';
   if (want !== 'auto' && want !== true && want !== false) throw new Error("options.simd must be 'auto', true or false");
-  const simd = want === 'auto' ? hasSimd() : want;
+  const wantThreads = options.threads ?? false;
+  if (wantThreads !== 'auto' && wantThreads !== true && wantThreads !== false) throw new Error("options.threads must be 'auto', true or false");
+  if (wantThreads === true && !canUseThreads()) {
+    throw new Error(isNode ? 'the threaded build runs in browsers only'
+      : 'threads need WebAssembly SIMD128, SharedArrayBuffer and a cross-origin isolated page (COOP same-origin, COEP require-corp)');
+  }
+  const threads = wantThreads === true || (wantThreads === 'auto' && canUseThreads() && want !== false);
+  const simd = threads || (want === 'auto' ? hasSimd() : want);
   if (simd && !hasSimd()) throw new Error('this JavaScript engine does not support WebAssembly SIMD128');
-  const name = simd ? 'lenet-simd' : 'lenet-nosimd';
+  const name = threads ? 'lenet-mt' : simd ? 'lenet-simd' : 'lenet-nosimd';
 
   let factory = options.factory;
   let wasmBinary = options.wasmBinary;
@@ -196,6 +217,18 @@ export class Network {
     raise(this.#h().setLearningRate(lr));
   }
 
+  /**
+   * Data-parallel training on n threads (1..lenet.maxThreads; more than 1 only in the threaded build).
+   * Each thread takes part of every batch; the step averages their gradients.
+   */
+  setThreads(n) {
+    if (!Number.isInteger(n)) throw new TypeError('threads must be an integer');
+    raise(this.#h().setThreads(n));
+  }
+
+  /** Threads trainBatch() uses. */
+  get threads() { return this.#h().threads(); }
+
   /** The model file (models/README.md), the same bytes the native tool writes. */
   save() { return new Uint8Array(raise(this.#h().save()).data); }
 
@@ -222,8 +255,10 @@ export class LeNet {
 
   constructor(Module, build) {
     this.#M = Module;
-    /** 'simd' or 'nosimd': which build is running. */
+    /** 'simd' or 'nosimd': which kernels are running. */
     this.build = build;
+    /** The most threads a network here can train on: 1 unless this is the threaded build. */
+    this.maxThreads = Module.maxThreads();
   }
 
   /** The preset configurations, by name. */

@@ -58,7 +58,9 @@ export class TrainPanel {
     });
     t.addEventListener('started', ({ detail: d }) => {
       els.bar.value = 0;
-      els.text.textContent = `Training ${d.config.preset} on ${fmt.format(d.trainCount)} digits…`;
+      els.text.textContent = `Training ${d.config.preset} on ${fmt.format(d.trainCount)} digits` +
+        `${d.threads > 1 ? ` on ${d.threads} threads` : ''}…`;
+      document.getElementById('train-progress').dataset.threads = String(d.threads ?? 1);
     });
     t.addEventListener('progress', ({ detail: d }) => {
       els.bar.value = d.fraction;

@@ -62,6 +62,8 @@ try {
   const result = {
     browser: browser.version(),
     build: (await page.locator('#engine-status').textContent()).split(' · ')[0],
+    crossOriginIsolated: await page.evaluate(() => globalThis.crossOriginIsolated === true),
+    trainingThreads: Number(await page.locator('#train-progress').getAttribute('data-threads')),
     readyMs,
     firstClassificationMs,
     strokeReplayMs: replayMs,

@@ -54,7 +54,8 @@ test('the training worker dies: message shown, model kept, training can start ag
   await page.locator('#train-form').getByLabel('Training images').selectOption('3000');
   await page.getByTestId('train-start').click();
   await page.waitForFunction(() => /digits\/s/.test(document.querySelector('#progress-text').textContent), null, { timeout: 60_000 });
-  const workers = page.workers();
+  // The training worker (the threaded build's own thread workers run beside it).
+  const workers = page.workers().filter((w) => w.url().endsWith('/train-worker.js'));
   assert.equal(workers.length, 1);
   await workers[0].evaluate(() => {
     setTimeout(() => {

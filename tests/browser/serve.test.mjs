@@ -74,6 +74,15 @@ test('every response carries the strict Content-Security-Policy', async () => {
   }
 });
 
+test('every response makes the page cross-origin isolated (for the threaded build)', async () => {
+  for (const path of ['/', '/a.js', '/c.wasm', '/nope']) {
+    const h = (await get(path)).headers;
+    assert.equal(h['cross-origin-opener-policy'], 'same-origin', path);
+    assert.equal(h['cross-origin-embedder-policy'], 'require-corp', path);
+    assert.equal(h['cross-origin-resource-policy'], 'same-origin', path);
+  }
+});
+
 test('no path leaves the site directory', async () => {
   for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt', '/models/..%2f..%2fsecret.txt',
     '/%2e%2e%5csecret.txt', '/link.txt', '/index.html%00.js', '/%E0%A4%A']) {

@@ -42,6 +42,10 @@ test('one epoch of modern from scratch reaches >= 95 % held-out accuracy', { tim
     null, { timeout: 60_000 });
   const barEarly = await page.locator('#progress-bar').evaluate((b) => b.value);
   assert.match(await progress.textContent(), /Epoch 1 of 1 .* left/);
+  // The page is cross-origin isolated, so the worker trains on the threaded build with every core.
+  assert.equal(await page.evaluate(() => globalThis.crossOriginIsolated), true);
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  assert.equal(Number(await progress.getAttribute('data-threads')), Math.min(cores, 4), 'training threads');
 
   // drawing still classifies while the worker trains, and promptly
   const t0 = Date.now();

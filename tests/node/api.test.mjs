@@ -5,7 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 
-import { hasSimd, loadLeNet } from '../../web/lenet.js';
+import { canUseThreads, hasSimd, loadLeNet } from '../../web/lenet.js';
 import { mnist, pad32, root, withChecksum } from './helpers.mjs';
 
 const builds = {};
@@ -15,6 +15,24 @@ async function build(simd) {
 }
 
 const data = mnist('t10k', 256);
+
+test('threads: the threaded build is for isolated browser pages; elsewhere one thread, with clear errors', async () => {
+  assert.equal(canUseThreads(), false, 'Node cannot run the web-only threaded build');
+  await assert.rejects(loadLeNet({ threads: true }), /the threaded build runs in browsers only/);
+  await assert.rejects(loadLeNet({ threads: 2 }), /options.threads must be/);
+  const auto = await loadLeNet({ threads: 'auto' });
+  assert.equal(auto.build, 'simd');
+  assert.equal(auto.maxThreads, 1);
+  const net = auto.create({ seed: 4 });
+  assert.equal(net.threads, 1);
+  net.setThreads(1);
+  assert.throws(() => net.setThreads(2), /threads 2 is outside 1\.\.1 \(this WebAssembly build has no threads/);
+  assert.throws(() => net.setThreads(1.5), /threads must be an integer/);
+  assert.equal(net.threads, 1);
+  const r = net.trainBatch(data.images.subarray(0, 16 * 784), data.labels.subarray(0, 16));
+  assert.equal(r.count, 16);
+  net.dispose();
+});
 
 test('loadLeNet picks SIMD where the engine has it and says which build runs', async () => {
   assert.equal(hasSimd(), true, 'Node 20 supports WebAssembly SIMD128');
