@@ -80,47 +80,79 @@ AxisWeights axis_weights(int n_src, int n_out) {
   return a;
 }
 
-// Each source column's share of the output columns: AxisWeights turned around (CSR by source), so that a
-// pass over the ink can scatter each inked pixel into the one or two cells it covers and skip the rest.
-struct SourceShares {
-  std::vector<int> begin;  // source x gives to entries [begin[x], begin[x+1])
-  std::vector<int> dst;
-  std::vector<float> weight;
+// The horizontal resampling by runs: a run of pixels [a, b] of one ink value v adds v * W_i(a, b) to each
+// output cell i it meets, where W_i(a, b) is the sum of cell i's weights over the sources a..b, read off
+// a prefix sum over the cell's sources. A stroke row then costs a few cells per run, not per pixel.
+struct RunWeights {
+  std::vector<int> lo, hi;         // per source x: the cells that can meet a run starting / ending at x
+  std::vector<int> first, offset;  // per cell: its first source, and where its prefix sums start in cum
+  std::vector<double> cum;         // per cell: 0, w(first), w(first) + w(first + 1), ... (its last source)
+
+  // Cell i's weight over the sources [a, b].
+  float sum(int i, int a, int b) const {
+    const int s = first[static_cast<size_t>(i)];
+    const int n = offset[static_cast<size_t>(i) + 1] - offset[static_cast<size_t>(i)] - 1;  // sources of cell i
+    const int aa = std::max(a, s) - s, bb = std::min(b, s + n - 1) - s;
+    if (aa > bb) return 0.0f;
+    const double* c = cum.data() + offset[static_cast<size_t>(i)];
+    return static_cast<float>(c[bb + 1] - c[aa]);
+  }
 };
 
-SourceShares by_source(const AxisWeights& a, int n_src) {
-  SourceShares t;
-  t.begin.assign(static_cast<size_t>(n_src) + 1, 0);
-  for (int s : a.src) ++t.begin[static_cast<size_t>(s) + 1];
-  for (int x = 0; x < n_src; ++x) t.begin[x + 1] += t.begin[x];
-  t.dst.resize(a.src.size());
-  t.weight.resize(a.src.size());
-  std::vector<int> fill(t.begin.begin(), t.begin.end() - 1);
+RunWeights run_weights(const AxisWeights& a, int n_src) {
+  RunWeights r;
   const int n_out = static_cast<int>(a.begin.size()) - 1;
+  std::vector<int> last(static_cast<size_t>(n_out));
+  r.offset.push_back(0);
   for (int i = 0; i < n_out; ++i) {
+    int s = n_src, e = -1;
     for (int k = a.begin[i]; k < a.begin[i + 1]; ++k) {
-      const int at = fill[a.src[k]]++;
-      t.dst[at] = i;
-      t.weight[at] = a.weight[k];
+      s = std::min(s, a.src[k]);
+      e = std::max(e, a.src[k]);
     }
+    if (e < s) s = e = 0;  // a cell without sources (not made by axis_weights): weight 0 everywhere
+    std::vector<double> w(static_cast<size_t>(e - s + 1), 0.0);
+    for (int k = a.begin[i]; k < a.begin[i + 1]; ++k) w[static_cast<size_t>(a.src[k] - s)] += a.weight[k];
+    r.first.push_back(s);
+    last[static_cast<size_t>(i)] = e;
+    double c = 0.0;
+    r.cum.push_back(c);
+    for (double x : w) r.cum.push_back(c += x);
+    r.offset.push_back(static_cast<int>(r.cum.size()));
   }
-  return t;
+  // Cells' first and last sources never decrease with i, so the cells meeting [a, b] are lo[a] .. hi[b].
+  r.lo.resize(static_cast<size_t>(n_src));
+  r.hi.resize(static_cast<size_t>(n_src));
+  for (int x = 0, i = 0; x < n_src; ++x) {
+    while (i < n_out && last[static_cast<size_t>(i)] < x) ++i;
+    r.lo[static_cast<size_t>(x)] = i;
+  }
+  for (int x = n_src - 1, i = n_out - 1; x >= 0; --x) {
+    while (i >= 0 && r.first[static_cast<size_t>(i)] > x) --i;
+    r.hi[static_cast<size_t>(x)] = i;
+  }
+  return r;
 }
 
 // The recipe over an ink source, which answers two questions about a row y:
 //   extent(y, first, last): the first and last pixel with ink (> 0); false if the row has none;
-//   each_ink(y, x0, x1, f): calls f(x, ink) for every pixel of [x0, x1] with ink, left to right.
-// Ink is in [0, 1] and already thresholded (0 = background). Only inked pixels cost arithmetic, so a
-// source that can skip background cheaply (the byte bitmaps: a vector compare per 4 or 16 pixels) makes
-// the whole recipe cost about a compare per pixel plus a little work per pixel of stroke.
+//   each_run(y, x0, x1, f): calls f(a, b, ink) for every maximal run [a, b] within [x0, x1] of pixels
+//   with one and the same ink > 0, left to right.
+// Ink is in [0, 1] and already thresholded (0 = background). Runs are defined by the ink values alone, so
+// every source gives the same runs for the same ink and the same result to the bit. A source that skips
+// background and finds the end of a run of one pixel value with vector compares (the byte bitmaps: 4 or 16
+// pixels per compare) makes the whole recipe cost about a compare per 4-16 pixels plus a little per run.
 // Returns false for an empty drawing (out untouched).
 template <typename Source>
 bool digit_to_field(float* out, int height, int side, const Source& src) {
-  // Bounding box of the ink.
+  // Bounding box of the ink, and each row's own extent (the resampling reads only that).
   int bx0 = std::numeric_limits<int>::max(), bx1 = -1, by0 = height, by1 = -1;
+  std::vector<int> row_first(static_cast<size_t>(height), -1), row_last(static_cast<size_t>(height), -1);
   for (int y = 0; y < height; ++y) {
     int first, last;
     if (!src.extent(y, first, last)) continue;
+    row_first[static_cast<size_t>(y)] = first;
+    row_last[static_cast<size_t>(y)] = last;
     bx0 = std::min(bx0, first);
     bx1 = std::max(bx1, last);
     if (by0 > y) by0 = y;
@@ -133,17 +165,20 @@ bool digit_to_field(float* out, int height, int side, const Source& src) {
   const double s = static_cast<double>(kBox) / std::max(bw, bh);
   const int tw = std::clamp(static_cast<int>(std::lround(bw * s)), 1, kBox);
   const int th = std::clamp(static_cast<int>(std::lround(bh * s)), 1, kBox);
-  const SourceShares ax = by_source(axis_weights(bw, tw), bw);
+  const RunWeights ax = run_weights(axis_weights(bw, tw), bw);
   const AxisWeights ay = axis_weights(bh, th);
 
-  // Horizontal pass per source row into h[bh][tw] (each inked pixel scattered into its cells), then the
-  // vertical pass into box[th][tw].
+  // Horizontal pass per source row into h[bh][tw] (each run of one ink added to the cells it meets), then
+  // the vertical pass into box[th][tw].
   std::vector<float> h(static_cast<size_t>(bh) * tw, 0.0f);
   for (int y = 0; y < bh; ++y) {
+    const int first = row_first[static_cast<size_t>(by0 + y)];
+    if (first < 0) continue;
     float* hr = h.data() + static_cast<size_t>(y) * tw;
-    src.each_ink(by0 + y, bx0, bx1, [&](int x, float ink) {
-      const int sx = x - bx0;
-      for (int k = ax.begin[sx]; k < ax.begin[sx + 1]; ++k) hr[ax.dst[k]] += ax.weight[k] * ink;
+    src.each_run(by0 + y, first, row_last[static_cast<size_t>(by0 + y)], [&](int a, int b, float ink) {
+      a -= bx0;
+      b -= bx0;
+      for (int i = ax.lo[static_cast<size_t>(a)]; i <= ax.hi[static_cast<size_t>(b)]; ++i) hr[i] += ink * ax.sum(i, a, b);
     });
   }
   float box[kBox * kBox] = {};
@@ -199,9 +234,14 @@ struct FloatSource {
     return true;
   }
   template <typename F>
-  void each_ink(int y, int x0, int x1, F&& f) const {
-    for (int x = x0; x <= x1; ++x)
-      if (const float v = ink(x, y); v > 0.0f) f(x, v);
+  void each_run(int y, int x0, int x1, F&& f) const {
+    for (int x = x0; x <= x1;) {
+      const float v = ink(x, y);
+      int end = x + 1;
+      while (end <= x1 && ink(end, y) == v) ++end;
+      if (v > 0.0f) f(x, end - 1, v);
+      x = end;
+    }
   }
 };
 
@@ -245,27 +285,19 @@ struct ByteSource {
   }
 
   // The first x in [x, end) whose pixel is not the background pixel, or end.
-  int skip(const uint8_t* r, int x, int end) const {
-#if LENET_HAVE_SIMD
-    constexpr int kPer = 16 / CH;  // pixels per vector
-    const v128_t bgv = CH == 1 ? wasm_i8x16_splat(static_cast<int8_t>(bg_word))
-                               : wasm_i32x4_splat(static_cast<int32_t>(bg_word));
-    for (; x + kPer <= end; x += kPer) {
-      const v128_t v = wasm_v128_load(r + static_cast<size_t>(x) * CH);
-      const uint32_t same = wasm_i8x16_bitmask(CH == 1 ? wasm_i8x16_eq(v, bgv) : wasm_i32x4_eq(v, bgv));
-      if (same != 0xFFFFu) return x + __builtin_ctz(~same & 0xFFFFu) / CH;
-    }
-#endif
-    for (; x < end; ++x)
-      if (word(r + static_cast<size_t>(x) * CH) != bg_word) return x;
-    return end;
-  }
+  int skip(const uint8_t* r, int x, int end) const { return run_end(r, x, end, bg_word); }
   // The last x in [begin, x] whose pixel is not the background pixel, or begin - 1.
   int skip_back(const uint8_t* r, int x, int begin) const {
 #if LENET_HAVE_SIMD
     constexpr int kPer = 16 / CH;
     const v128_t bgv = CH == 1 ? wasm_i8x16_splat(static_cast<int8_t>(bg_word))
                                : wasm_i32x4_splat(static_cast<int32_t>(bg_word));
+    for (; x - 4 * kPer + 1 >= begin; x -= 4 * kPer) {
+      const uint8_t* p = r + static_cast<size_t>(x - 4 * kPer + 1) * CH;
+      const v128_t d = wasm_v128_or(wasm_v128_or(wasm_v128_xor(wasm_v128_load(p), bgv), wasm_v128_xor(wasm_v128_load(p + 16), bgv)),
+                                    wasm_v128_or(wasm_v128_xor(wasm_v128_load(p + 32), bgv), wasm_v128_xor(wasm_v128_load(p + 48), bgv)));
+      if (wasm_v128_any_true(d)) break;
+    }
     for (; x - kPer + 1 >= begin; x -= kPer) {
       const v128_t v = wasm_v128_load(r + static_cast<size_t>(x - kPer + 1) * CH);
       const uint32_t same = wasm_i8x16_bitmask(CH == 1 ? wasm_i8x16_eq(v, bgv) : wasm_i32x4_eq(v, bgv));
@@ -288,11 +320,43 @@ struct ByteSource {
     last = x;
     return true;
   }
+  // The first x in [x, end) whose pixel is not the word w, or end.
+  static int run_end(const uint8_t* r, int x, int end, Word w) {
+#if LENET_HAVE_SIMD
+    constexpr int kPer = 16 / CH;  // pixels per vector
+    const v128_t wv = CH == 1 ? wasm_i8x16_splat(static_cast<int8_t>(w)) : wasm_i32x4_splat(static_cast<int32_t>(w));
+    // Four vectors per test while all pixels match (blank rows are most of a canvas), then one.
+    for (; x + 4 * kPer <= end; x += 4 * kPer) {
+      const uint8_t* p = r + static_cast<size_t>(x) * CH;
+      const v128_t d = wasm_v128_or(wasm_v128_or(wasm_v128_xor(wasm_v128_load(p), wv), wasm_v128_xor(wasm_v128_load(p + 16), wv)),
+                                    wasm_v128_or(wasm_v128_xor(wasm_v128_load(p + 32), wv), wasm_v128_xor(wasm_v128_load(p + 48), wv)));
+      if (wasm_v128_any_true(d)) break;
+    }
+    for (; x + kPer <= end; x += kPer) {
+      const v128_t v = wasm_v128_load(r + static_cast<size_t>(x) * CH);
+      const uint32_t same = wasm_i8x16_bitmask(CH == 1 ? wasm_i8x16_eq(v, wv) : wasm_i32x4_eq(v, wv));
+      if (same != 0xFFFFu) return x + __builtin_ctz(~same & 0xFFFFu) / CH;
+    }
+#endif
+    for (; x < end; ++x)
+      if (word(r + static_cast<size_t>(x) * CH) != w) return x;
+    return end;
+  }
   template <typename F>
-  void each_ink(int y, int x0, int x1, F&& f) const {
+  void each_run(int y, int x0, int x1, F&& f) const {
     const uint8_t* r = row(y);
-    for (int x = skip(r, x0, x1 + 1); x <= x1; x = skip(r, x + 1, x1 + 1))
-      if (const float v = ink_at(r, x); v > 0.0f) f(x, v);
+    const int end = x1 + 1;
+    int x = skip(r, x0, end);
+    while (x < end) {
+      const float v = ink_at(r, x);
+      const int a = x;
+      // Pixels of one value, then on while the next value has the same ink (a run is one ink, not one value).
+      do {
+        x = run_end(r, x, end, word(r + static_cast<size_t>(x) * CH));
+      } while (x < end && ink_at(r, x) == v);
+      if (v > 0.0f) f(a, x - 1, v);
+      if (x < end && word(r + static_cast<size_t>(x) * CH) == bg_word) x = skip(r, x, end);
+    }
   }
 };
 
@@ -302,29 +366,39 @@ bool bytes_to_field(float* out, const Bitmap& bitmap, int side) {
   const int w = bitmap.width, h = bitmap.height;
   const uint8_t* px = bitmap.pixels;
   // Background: the median gray level of the border ring (robust to strokes that touch the edge), and
-  // the ring pixel that has it.
-  std::vector<std::pair<float, typename Source::Word>> ring;
-  ring.reserve(2 * static_cast<size_t>(w) + 2 * static_cast<size_t>(h));
-  auto add = [&](int x, int y) {
-    const uint8_t* p = px + (static_cast<size_t>(y) * w + x) * CH;
-    ring.emplace_back(Source::gray(p), Source::word(p));
-  };
-  for (int x = 0; x < w; ++x) {
-    add(x, 0);
-    if (h > 1) add(x, h - 1);
+  // the ring pixel that has it. A ring of one pixel value (a blank canvas edge) is its own median.
+  typename Source::Word bg_word = Source::word(px);
+  float background = Source::gray(px);
+  bool uniform = Source::run_end(px, 0, w, bg_word) == w &&
+                 Source::run_end(px + (static_cast<size_t>(h) - 1) * w * CH, 0, w, bg_word) == w;
+  for (int y = 1; uniform && y + 1 < h; ++y) {
+    uniform = Source::word(px + static_cast<size_t>(y) * w * CH) == bg_word &&
+              Source::word(px + (static_cast<size_t>(y) * w + w - 1) * CH) == bg_word;
   }
-  for (int y = 1; y + 1 < h; ++y) {
-    add(0, y);
-    if (w > 1) add(w - 1, y);
+  if (!uniform) {
+    std::vector<std::pair<float, typename Source::Word>> ring;
+    ring.reserve(2 * static_cast<size_t>(w) + 2 * static_cast<size_t>(h));
+    auto add = [&](int x, int y) {
+      const uint8_t* p = px + (static_cast<size_t>(y) * w + x) * CH;
+      ring.emplace_back(Source::gray(p), Source::word(p));
+    };
+    for (int x = 0; x < w; ++x) {
+      add(x, 0);
+      if (h > 1) add(x, h - 1);
+    }
+    for (int y = 1; y + 1 < h; ++y) {
+      add(0, y);
+      if (w > 1) add(w - 1, y);
+    }
+    auto by_gray = [](const auto& a, const auto& b) { return a.first < b.first; };
+    std::nth_element(ring.begin(), ring.begin() + ring.size() / 2, ring.end(), by_gray);
+    background = ring[ring.size() / 2].first;
+    bg_word = ring[ring.size() / 2].second;
   }
-  auto by_gray = [](const auto& a, const auto& b) { return a.first < b.first; };
-  std::nth_element(ring.begin(), ring.begin() + ring.size() / 2, ring.end(), by_gray);
-  const auto median = ring[ring.size() / 2];
-  const float background = median.first;
   // Full contrast is the farthest gray level from the background, so a stroke of pure black on white (or
   // white on black) is ink 1 whatever the paper's shade.
   const float inv_contrast = 1.0f / std::max(background, 255.0f - background);
-  return digit_to_field(out, h, side, Source(px, w, median.second, background, inv_contrast));
+  return digit_to_field(out, h, side, Source(px, w, bg_word, background, inv_contrast));
 }
 
 }  // namespace

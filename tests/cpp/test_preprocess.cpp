@@ -388,12 +388,15 @@ TEST_CASE("augment_image: rotation and scale are deterministic and sensible") {
 // specks of ink anywhere (the edges included) and faint noise below the ink threshold that must be looked at
 // and dropped, gray and RGBA bytes must give the field that the float path gives for the same ink, which
 // looks at every pixel.
-TEST_CASE("byte bitmaps that skip background agree with the float path on random sizes and specks") {
+TEST_CASE("byte bitmaps that skip background agree with the float path on random sizes, specks and strokes") {
   Rng rng(2024);
   int compared = 0, empty = 0;
   for (int trial = 0; trial < 400; ++trial) {
     const int w = 1 + static_cast<int>(rng.uniform() * 70), h = 1 + static_cast<int>(rng.uniform() * 40);
-    const uint8_t paper = rng.uniform() < 0.5f ? 255 : static_cast<uint8_t>(rng.uniform() * 60);
+    // White paper, dark paper, or mid-gray paper (where ink can go either way: two levels, one ink).
+    const float kind = rng.uniform();
+    const uint8_t paper = kind < 0.4f ? 255 : kind < 0.7f ? static_cast<uint8_t>(rng.uniform() * 60)
+                                                           : static_cast<uint8_t>(100 + rng.uniform() * 56);
     const bool light = paper > 128;
     std::vector<uint8_t> gray(static_cast<size_t>(w) * h, paper);
     const int specks = static_cast<int>(rng.uniform() * 12);
@@ -406,6 +409,33 @@ TEST_CASE("byte bitmaps that skip background agree with the float path on random
       const int d = static_cast<int>(strength * (light ? paper : 255 - paper));
       gray[static_cast<size_t>(y) * w + x] = static_cast<uint8_t>(light ? paper - d : paper + d);
     }
+    // Strokes: horizontal runs of one level, some touching a run of another level or of the same one
+    // (pixels are grouped into runs of one ink value before resampling).
+    const int strokes = w >= 3 && h >= 3 ? static_cast<int>(rng.uniform() * 4) : 0;
+    for (int k = 0; k < strokes; ++k) {
+      const int y = 1 + static_cast<int>(rng.uniform() * (h - 2)) % (h - 2);  // inside the border ring
+      int x = 1 + static_cast<int>(rng.uniform() * (w - 2)) % (w - 2);
+      int d = 0, level = paper;
+      for (int piece = 0; piece < 3 && x < w - 1; ++piece) {
+        if (piece > 0 && paper - d >= 0 && paper + d <= 255 && rng.uniform() < 0.5f) {
+          level = 2 * paper - level;  // the mirror level: another pixel value with the same ink
+        } else {
+          const float strength = rng.uniform() < 0.2f ? rng.uniform(0.0f, 0.07f) : rng.uniform(0.15f, 1.0f);
+          d = static_cast<int>(strength * (light ? paper : 255 - paper));
+          level = light ? paper - d : paper + d;
+        }
+        const int len = 1 + static_cast<int>(rng.uniform() * 20);
+        for (int i = 0; i < len && x < w - 1; ++i, ++x) gray[static_cast<size_t>(y) * w + x] = static_cast<uint8_t>(level);
+      }
+    }
+    // The background is the border ring's median: where specks took over half of a thin image's ring it is
+    // not the paper, and the ink below would not be what preprocess.cpp computes. Such trials are skipped.
+    std::vector<uint8_t> ring;
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x)
+        if (x == 0 || y == 0 || x == w - 1 || y == h - 1) ring.push_back(gray[static_cast<size_t>(y) * w + x]);
+    std::nth_element(ring.begin(), ring.begin() + ring.size() / 2, ring.end());
+    if (ring[ring.size() / 2] != paper) continue;
     // The ink as preprocess.cpp computes it, to the bit: the centre-of-mass shift is rounded, so a digit of
     // two specks can sit exactly between two shifts, and a last-bit difference would move it a pixel.
     // Opaque RGBA gray goes through Rec. 601 luminance, which need not give back the gray level exactly.
@@ -435,5 +465,5 @@ TEST_CASE("byte bitmaps that skip background agree with the float path on random
   }
   // both outcomes were exercised many times
   CHECK(compared > 300);
-  CHECK(empty > 50);
+  CHECK(empty > 20);
 }
