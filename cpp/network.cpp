@@ -564,14 +564,24 @@ void Network::set_threads(int threads) {
                                      "cross-origin isolated page)"));
   }
   if (threads == this->threads()) return;
-  m.pool.reset();  // joins the old threads before their replicas go
+  // The old threads go first (their slots may be needed: the threaded WebAssembly build has a fixed pool).
+  m.pool.reset();
   m.replicas.clear();
+  if (threads == 1) return;
+  std::vector<std::unique_ptr<Impl>> replicas;
   for (int k = 1; k < threads; ++k) {
     Config c = m.config;
     c.seed = c.seed * 2654435761u + static_cast<uint32_t>(k) * 40503u;
-    m.replicas.push_back(std::make_unique<Impl>(c));
+    replicas.push_back(std::make_unique<Impl>(c));
   }
-  if (threads > 1) m.pool = std::make_unique<WorkerPool>(threads - 1);
+  try {
+    m.pool = std::make_unique<WorkerPool>(threads - 1);
+  } catch (const std::exception& e) {
+    // One thread again, and it says why (in WebAssembly: the module's thread pool is in use elsewhere).
+    throw Error("could not start " + std::to_string(threads - 1) + " training thread(s): " + e.what() +
+                "; training stays on 1 thread");
+  }
+  m.replicas = std::move(replicas);
 }
 
 Network Network::load(const uint8_t* data, size_t size) {

@@ -23,18 +23,17 @@ constexpr bool kThreadsAvailable = true;
 
 class WorkerPool {
  public:
+  // Throws std::system_error when a thread cannot start (the threads already started are stopped first).
   explicit WorkerPool(int workers) {
     threads_.reserve(static_cast<size_t>(workers));
-    for (int i = 0; i < workers; ++i) threads_.emplace_back([this, i] { loop(i + 1); });
-  }
-  ~WorkerPool() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
+    try {
+      for (int i = 0; i < workers; ++i) threads_.emplace_back([this, i] { loop(i + 1); });
+    } catch (...) {
+      stop();
+      throw;
     }
-    start_cv_.notify_all();
-    for (std::thread& t : threads_) t.join();
   }
+  ~WorkerPool() { stop(); }
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
@@ -64,6 +63,16 @@ class WorkerPool {
   }
 
  private:
+  void stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    start_cv_.notify_all();
+    for (std::thread& t : threads_) t.join();
+    threads_.clear();
+  }
+
   void loop(int index) {
     uint64_t seen = 0;
     for (;;) {

@@ -1,0 +1,60 @@
+// The threaded build (lenet-mt) through the JavaScript API in a cross-origin isolated page: a two-thread
+// step equals the one-thread step, errors and divergence inside threaded steps arrive as Errors with the
+// engine's message, and the module's fixed thread pool refuses extra threads with a message, not a hang.
+import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { launch, repo, startServer } from './helpers.mjs';
+
+let server;
+let browser;
+before(async () => {
+  // The page as served, with the test's worker beside its modules.
+  const root = join(repo, 'build/test-site-threads');
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(root, { recursive: true });
+  cpSync(join(repo, 'build/site'), root, { recursive: true });
+  cpSync(join(repo, 'tests/browser/threads-worker.mjs'), join(root, 'threads-worker.mjs'));
+  server = await startServer({ root });
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test('the threaded build trains, reports errors and shares its thread pool', { timeout: 120_000 }, async () => {
+  const page = await browser.newPage();
+  await page.goto(server.url);
+  assert.equal(await page.evaluate(() => globalThis.crossOriginIsolated), true);
+  const out = await page.evaluate(() => new Promise((resolve) => {
+    const w = new Worker('threads-worker.mjs', { type: 'module' });
+    w.onmessage = (e) => { resolve(e.data); w.terminate(); };
+    w.onerror = (e) => resolve({ fatal: e.message || 'worker error' });
+    w.postMessage(null);
+  }));
+  console.log(`# ${JSON.stringify(out)}`);
+  assert.equal(out.fatal, undefined);
+  assert.equal(out.canUseThreads, true);
+  assert.equal(out.maxThreads, Math.min(out.hardwareConcurrency, 4));
+  if (out.maxThreads < 2) return; // a one-core browser: nothing more to compare
+  assert.equal(out.threadsAfterSet, 2);
+  assert.ok(Math.abs(out.losses[0] - out.losses[1]) < 1e-5, `losses ${out.losses}`);
+  assert.ok(out.worstWeightDifference < 1e-5, `weights differ by up to ${out.worstWeightDifference} after one step`);
+  assert.deepEqual([out.nanImage.ok, out.nanImage.message], [false, 'image 40, pixel 9 is NaN']);
+  assert.equal(out.tooManyThreads.ok, false);
+  assert.match(out.tooManyThreads.message, /^threads \d+ is outside 1\.\.\d+/);
+  assert.equal(out.diverged?.name, 'DivergenceError');
+  assert.match(out.diverged.message, /^training diverged at step \d+: .*last good step/);
+  assert.equal(out.stillPredicts, true);
+  assert.equal(out.savedAfterDivergence, true);
+  // pool of 3: two's one extra, wild's one, then one more network gets the last; the next is refused
+  assert.ok(out.refused, 'some network was refused threads once the pool was taken');
+  assert.match(out.refused.message, /^could not start 1 training thread\(s\): .*; training stays on 1 thread$/);
+  assert.equal(out.refused.threads, 1);
+  assert.equal(out.refusedStillTrains, 64);
+  assert.deepEqual(out.threadsAgain, { ok: true, value: 2 });
+  await page.close();
+});
