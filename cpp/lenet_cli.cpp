@@ -419,14 +419,16 @@ int cmd_train(int argc, char** argv) {
 }
 
 int cmd_eval(int argc, char** argv) {
-  const Args a(argc, argv, {"model", "data", "limit", "set"}, {"json", "help"});
+  const Args a(argc, argv, {"model", "data", "limit", "set", "threads"}, {"json", "help"});
   if (a.flag("help"))
-    return std::fputs("lenet eval --model FILE [--data DIR] [--set t10k|train] [--limit N] [--json]\n", stdout), 0;
+    return std::fputs("lenet eval --model FILE [--data DIR] [--set t10k|train] [--limit N] [--threads N] [--json]\n", stdout), 0;
   if (!a.has("model")) throw UsageError("eval needs --model FILE");
   const std::string set = a.str("set", "t10k");
   if (set != "t10k" && set != "train") throw UsageError("--set must be t10k or train");
   const long limit = a.integer("limit", 1 << 30, 1, 1 << 30);
+  const int threads = static_cast<int>(a.integer("threads", 1, 1, Network::max_threads()));
   Network net = load_model(a.str("model"));
+  net.set_threads(threads);
   const Dataset d = load_dataset(data_dir(a), set);
   const int n = static_cast<int>(std::min<long>(d.count, limit));
   const std::vector<float> x = to_input(d, net.input_size(), n);

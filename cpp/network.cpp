@@ -310,27 +310,42 @@ struct Network::Impl {
     return std::max(1, std::min(static_cast<int>(replicas.size()) + 1, n / kSampleBlock));
   }
 
+  // A batch of n split into parts_for(n) contiguous parts: whole sample blocks where possible, the
+  // remainder on the last part.
+  struct Split {
+    int n, parts, per;
+    int start(int k) const { return std::min(n, k * per); }
+    int count(int k) const { return k + 1 == parts ? n - start(k) : std::min(per, n - start(k)); }
+  };
+  Split split_of(int n) const {
+    const int parts = parts_for(n);
+    return {n, parts, std::max(kSampleBlock, (n / parts) / kSampleBlock * kSampleBlock)};
+  }
+
+  // Runs f(worker, part) on every part at once, part 0 on this thread and this network; the replicas
+  // first get this network's parameters and frozen flags.
+  template <typename F>
+  void on_parts(const Split& sp, F&& f) {
+    for (int k = 1; k < sp.parts; ++k) {
+      Impl& r = *replicas[static_cast<size_t>(k - 1)];
+      std::copy(params.begin(), params.end(), r.params.begin());
+      std::copy(std::begin(frozen), std::end(frozen), std::begin(r.frozen));
+    }
+    pool->run([&](int k) {
+      if (k < sp.parts) f(k == 0 ? *this : *replicas[static_cast<size_t>(k - 1)], k);
+    });
+  }
+
   // Forward, loss and backward of a batch split over the replicas (parts_for(n) > 1); leaves the mean
   // gradient over the whole batch in grads and returns the whole batch's mean loss and correct count.
   LossResult parallel_loss_and_gradients(const float* images, const uint8_t* labels, int n) {
     check_images(images, n, config.input_size * config.input_size);
     check_labels(labels, n);
-    const int parts = parts_for(n);
+    const Split sp = split_of(n);
     const size_t pixels = static_cast<size_t>(config.input_size) * config.input_size;
-    // Parts of whole sample blocks where possible, the remainder on the last.
-    const int per = std::max(kSampleBlock, (n / parts) / kSampleBlock * kSampleBlock);
-    auto start_of = [&](int k) { return std::min(n, k * per); };
-    auto count_of = [&](int k) { return k + 1 == parts ? n - start_of(k) : std::min(per, n - start_of(k)); };
-    for (int k = 1; k < parts; ++k) {
-      Impl& r = *replicas[static_cast<size_t>(k - 1)];
-      std::copy(params.begin(), params.end(), r.params.begin());
-      std::copy(std::begin(frozen), std::end(frozen), std::begin(r.frozen));
-    }
-    part_results.resize(static_cast<size_t>(parts));
-    pool->run([&](int k) {
-      if (k >= parts) return;
-      Impl& w = k == 0 ? *this : *replicas[static_cast<size_t>(k - 1)];
-      const int start = start_of(k), count = count_of(k);
+    part_results.resize(static_cast<size_t>(sp.parts));
+    on_parts(sp, [&](Impl& w, int k) {
+      const int start = sp.start(k), count = sp.count(k);
       w.forward_batch(images + static_cast<size_t>(start) * pixels, labels + start, count, true);
       part_results[static_cast<size_t>(k)] = w.loss_and_output_gradient(labels + start, count);
       w.backward(count);
@@ -338,14 +353,14 @@ struct Network::Impl {
     // Each part's gradient is a mean over its part: weight by part size for the mean over the batch.
     double loss = 0;
     int correct = 0;
-    for (int k = 0; k < parts; ++k) {
-      loss += static_cast<double>(part_results[static_cast<size_t>(k)].loss) * count_of(k);
+    for (int k = 0; k < sp.parts; ++k) {
+      loss += static_cast<double>(part_results[static_cast<size_t>(k)].loss) * sp.count(k);
       correct += part_results[static_cast<size_t>(k)].correct;
     }
-    const float own = static_cast<float>(count_of(0)) / static_cast<float>(n);
+    const float own = static_cast<float>(sp.count(0)) / static_cast<float>(n);
     for (float& g : grads) g *= own;
-    for (int k = 1; k < parts; ++k) {
-      const float share = static_cast<float>(count_of(k)) / static_cast<float>(n);
+    for (int k = 1; k < sp.parts; ++k) {
+      const float share = static_cast<float>(sp.count(k)) / static_cast<float>(n);
       const float* rg = replicas[static_cast<size_t>(k - 1)]->grads.data();
       for (size_t i = 0; i < grads.size(); ++i) grads[i] += share * rg[i];
     }
@@ -353,6 +368,37 @@ struct Network::Impl {
     r.loss = static_cast<float>(loss / n);
     r.correct = correct;
     return r;
+  }
+
+  // Evaluation of n checked images on this network alone, in chunks of at most a training batch: the sum
+  // of the chunks' losses weighted by their sizes, and the correct count; probs, if given, filled.
+  std::pair<double, int> evaluate_range(const float* images, const uint8_t* labels, int n, float* probs) {
+    const size_t pixels = static_cast<size_t>(config.input_size) * config.input_size;
+    double loss_sum = 0;
+    int correct = 0;
+    const int chunk = chunk_for(n);
+    for (int start = 0; start < n; start += chunk) {
+      const int count = std::min(chunk, n - start);
+      load_input(images + static_cast<size_t>(start) * pixels, count);
+      forward(count, false);
+      const LossResult r = loss_and_output_gradient(labels + start, count);
+      loss_sum += static_cast<double>(r.loss) * count;
+      correct += r.correct;
+      if (probs) probabilities(probs + static_cast<size_t>(start) * kClasses, count);
+    }
+    return {loss_sum, correct};
+  }
+
+  // Class probabilities of n checked images on this network alone, in chunks.
+  void predict_range(float* probs, const float* images, int n) {
+    const size_t pixels = static_cast<size_t>(config.input_size) * config.input_size;
+    const int chunk = chunk_for(n);
+    for (int start = 0; start < n; start += chunk) {
+      const int count = std::min(chunk, n - start);
+      load_input(images + static_cast<size_t>(start) * pixels, count);
+      forward(count, false);
+      probabilities(probs + static_cast<size_t>(start) * kClasses, count);
+    }
   }
 
   const std::vector<bool>& active_spans() {
@@ -431,18 +477,22 @@ EvalStats Network::evaluate(const float* images, const uint8_t* labels, int n, f
   Impl& m = *impl_;
   check_images(images, n, input_pixels());
   check_labels(labels, n);
+  // With threads, each takes a part of the images (the same weights, eval mode: the same results).
+  const Impl::Split sp = m.split_of(n);
+  std::vector<std::pair<double, int>> parts(static_cast<size_t>(sp.parts));
+  const size_t pixels = static_cast<size_t>(input_pixels());
+  auto run = [&](Impl& w, int k) {
+    const int start = sp.start(k);
+    parts[static_cast<size_t>(k)] = w.evaluate_range(images + static_cast<size_t>(start) * pixels, labels + start,
+                                                     sp.count(k), probs ? probs + static_cast<size_t>(start) * kClasses : nullptr);
+  };
+  if (sp.parts > 1) m.on_parts(sp, run);
+  else run(m, 0);
   EvalStats stats;
   double loss_sum = 0;
-  // In chunks of the configured batch size, so evaluation never needs more memory than training.
-  const int chunk = m.chunk_for(n);
-  for (int start = 0; start < n; start += chunk) {
-    const int count = std::min(chunk, n - start);
-    m.load_input(images + static_cast<size_t>(start) * input_pixels(), count);
-    m.forward(count, false);
-    const LossResult r = m.loss_and_output_gradient(labels + start, count);
-    loss_sum += static_cast<double>(r.loss) * count;
-    stats.correct += r.correct;
-    if (probs) m.probabilities(probs + static_cast<size_t>(start) * kClasses, count);
+  for (const auto& [loss, correct] : parts) {
+    loss_sum += loss;
+    stats.correct += correct;
   }
   stats.count = n;
   stats.loss = static_cast<float>(loss_sum / n);
@@ -454,14 +504,15 @@ void Network::predict(float* probs, const float* images, int n) {
   Impl& m = *impl_;
   check_images(images, n, input_pixels());
   if (!probs) throw Error("no output buffer for the probabilities");
-  const int chunk = m.chunk_for(n);
-  for (int start = 0; start < n; start += chunk) {
-    const int count = std::min(chunk, n - start);
-    m.load_input(images + static_cast<size_t>(start) * input_pixels(), count);
-    m.forward(count, false);
-    m.probabilities(probs + static_cast<size_t>(start) * kClasses, count);
-  }
-  if (n > chunk) {
+  const Impl::Split sp = m.split_of(n);
+  const size_t pixels = static_cast<size_t>(input_pixels());
+  auto run = [&](Impl& w, int k) {
+    const int start = sp.start(k);
+    w.predict_range(probs + static_cast<size_t>(start) * kClasses, images + static_cast<size_t>(start) * pixels, sp.count(k));
+  };
+  if (sp.parts > 1) m.on_parts(sp, run);
+  else run(m, 0);
+  if (sp.count(0) > m.chunk_for(sp.count(0))) {
     // Keep "the last predicted image" the first of the batch for feature_map().
     m.load_input(images, 1);
     m.forward(1, false);

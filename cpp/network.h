@@ -83,8 +83,9 @@ class Network {
   // Data-parallel training on `threads` threads (1 = the calling thread only, the default): each takes a
   // contiguous part of the batch on its own replica of the network, and the gradients are averaged by
   // part size before the one optimizer step, so the step is the same one up to float rounding (dropout
-  // draws from one random stream per part). Throws Error when threads < 1, above max_threads(), or >1 in
-  // a build without threads. Prediction and evaluation stay on the calling thread.
+  // draws from one random stream per part). Evaluation and prediction of many images split the same way
+  // (same results). Throws Error when threads < 1, above max_threads(), or >1 in a build without threads,
+  // or when the threads cannot start (the network is then back on one thread).
   void set_threads(int threads);
   int threads() const;
   // The most threads set_threads accepts here: 1 in the default WebAssembly build, else the cores (<= 8).

@@ -99,7 +99,7 @@ export declare class Network {
   unfreeze(layers: LayerName | LayerName[]): void;
   frozen(): LayerName[];
   setLearningRate(lr: number): void;
-  /** Data-parallel training on n threads (1..LeNet.maxThreads). */
+  /** Data-parallel training (and evaluate/predictBatch) on n threads (1..LeNet.maxThreads). */
   setThreads(n: number): void;
   readonly threads: number;
   save(): Uint8Array;

@@ -219,7 +219,8 @@ export class Network {
 
   /**
    * Data-parallel training on n threads (1..lenet.maxThreads; more than 1 only in the threaded build).
-   * Each thread takes part of every batch; the step averages their gradients.
+   * Each thread takes part of every batch; the step averages their gradients. evaluate() and
+   * predictBatch() split their images over the threads too, with the same results.
    */
   setThreads(n) {
     if (!Number.isInteger(n)) throw new TypeError('threads must be an integer');

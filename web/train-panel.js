@@ -58,14 +58,15 @@ export class TrainPanel {
     });
     t.addEventListener('started', ({ detail: d }) => {
       els.bar.value = 0;
-      els.text.textContent = `Training ${d.config.preset} on ${fmt.format(d.trainCount)} digits` +
-        `${d.threads > 1 ? ` on ${d.threads} threads` : ''}…`;
-      document.getElementById('train-progress').dataset.threads = String(d.threads ?? 1);
+      this.threads = d.threads ?? 1;
+      els.text.textContent = `Training ${d.config.preset} on ${fmt.format(d.trainCount)} digits…`;
+      document.getElementById('train-progress').dataset.threads = String(this.threads);
     });
     t.addEventListener('progress', ({ detail: d }) => {
       els.bar.value = d.fraction;
       els.text.textContent = `Epoch ${d.epoch} of ${d.epochs} · ${fmt.format(d.done)} / ${fmt.format(d.perEpoch)} digits · ` +
-        `${fmt.format(Math.round(d.samplesPerSec))} digits/s · ${duration(d.etaSeconds)} left`;
+        `${fmt.format(Math.round(d.samplesPerSec))} digits/s${this.threads > 1 ? ` on ${this.threads} threads` : ''} · ` +
+        `${duration(d.etaSeconds)} left`;
       this.charts.add({ x: d.x, loss: d.loss, trainAcc: d.accuracy * 100 });
     });
     t.addEventListener('test', ({ detail: d }) => {
@@ -136,6 +137,7 @@ export class TrainPanel {
       schedule: form.elements.schedule.value,
       subset: Number(form.elements.subset.value),
       seed: numberField(form, 'seed', { min: 1, max: 4294967295, integer: true }),
+      threads: form.elements.threads.value,
     };
   }
 

@@ -4,7 +4,7 @@
 //
 // In:  { type: 'start', options }   options: preset, optimizer, learningRate, batchSize, dropout,
 //                                    schedule ('constant' | 'decay': linear to 10 % by the end),
-//                                    epochs, subset, seed
+//                                    epochs, subset, seed, threads ('spare': all cores but one, 'all', 'one')
 //      { type: 'pause' } | { type: 'resume', learningRate? }
 //      { type: 'finetune', bytes, images: Float32Array(N*28*28), labels: Uint8Array(N) }
 // Out: ready, data-progress, data-ready, progress, test, weights, epoch, paused, resumed, diverged, done,
@@ -123,9 +123,11 @@ async function train(options) {
     dropout: options.dropout,
   });
   baseRate = options.learningRate;
-  // Two cores train about 1.8 times as fast (bench); more threads than cores would only take turns.
-  const threads = Math.max(1, Math.min(lenet.maxThreads, self.navigator?.hardwareConcurrency || 1));
-  net.setThreads(threads);
+  // Two cores train about 1.8 times as fast (bench); more threads than cores would only take turns. By
+  // default one core is left to the page, so drawing stays smooth while training runs.
+  const cores = self.navigator?.hardwareConcurrency || 1;
+  const wanted = options.threads === 'all' ? cores : options.threads === 'one' ? 1 : cores - 1;
+  net.setThreads(Math.max(1, Math.min(lenet.maxThreads, wanted)));
   const side = net.config().inputSize;
   const dataSide = data.side;
   const pix = side * side;

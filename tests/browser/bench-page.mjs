@@ -5,7 +5,7 @@
 //                         reaches 97 % (seconds, counting from the Start click, dataset download included)
 //   transferBytes         what the page downloads before the dataset: JS, CSS, wasm and the model
 //
-//   node tests/browser/bench-page.mjs [--target 97] [--epochs 5]
+//   node tests/browser/bench-page.mjs [--target 97] [--epochs 5] [--threads all|spare|one]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -17,6 +17,8 @@ const arg = (name, dflt) => {
 };
 const target = arg('--target', 97);
 const epochs = arg('--epochs', 5);
+// --threads all|spare|one: the page's Threads setting for the training run (default all: the fastest)
+const threadsChoice = process.argv.includes('--threads') ? process.argv[process.argv.indexOf('--threads') + 1] : 'all';
 
 const server = await startServer();
 const browser = await launch();
@@ -49,6 +51,7 @@ try {
   const form = page.locator('#train-form');
   await form.getByLabel('Preset').selectOption('modern');
   await form.getByLabel('Epochs').fill(String(epochs));
+  await form.getByLabel('Threads').selectOption(threadsChoice);
   const start = Date.now();
   await page.getByTestId('train-start').click();
   const reached = await page.waitForFunction((t) => {

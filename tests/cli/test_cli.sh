@@ -82,6 +82,12 @@ rc=$?
 [ "$(json "$T/e.json" 'd["count"] == 700 == sum(map(sum, d["confusion"])) and abs(sum(d["confusion"][i][i] for i in range(10)) / 700 - d["accuracy"]) < 1e-6')" = "True" ] \
   && pass "eval JSON: confusion matrix consistent" || fail "eval JSON: $(head -c 600 "$T/e.json")"
 
+if [ "$(nproc)" -ge 2 ]; then
+  "$L" eval --model "$T/a.bin" --limit 700 --threads 2 --json >"$T/e2.json" || fail "eval --threads 2"
+  [ "$(json "$T/e2.json" 'd["confusion"], d["accuracy"]')" = "$(json "$T/e.json" 'd["confusion"], d["accuracy"]')" ] \
+    && pass "eval --threads 2: the same confusion matrix" || fail "eval --threads 2: $(head -c 600 "$T/e2.json")"
+fi
+
 # predict: test image 0 (a 7) as P2 at 28x28 and as inverted P5 at 84x84 gives the same digit as --idx-index 0.
 python3 - "$T" <<'EOF'
 import sys

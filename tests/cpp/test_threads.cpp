@@ -2,6 +2,7 @@
 // are reproducible, and errors, divergence and frozen layers behave as with one thread.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -108,4 +109,32 @@ TEST_CASE("threads: bad input, divergence and frozen layers behave as with one t
   frozen.set_threads(1);
   CHECK(frozen.threads() == 1);
   frozen.train_batch(b.images.data(), b.labels.data(), b.n);
+}
+
+TEST_CASE("threads: evaluation and prediction split over threads give the one-thread results") {
+  if (Network::max_threads() < 2) return;
+  for (const char* name : {"modern", "classic"}) {
+    Network one(preset(name)), two(preset(name));
+    two.set_threads(2);
+    for (int n : {1000, 37, 5}) {
+      const Samples s = mnist_samples(n, one.input_size(), 300);
+      std::vector<float> p1(static_cast<size_t>(n) * 10), p2(p1.size(), -1.0f);
+      const EvalStats e1 = one.evaluate(s.images.data(), s.labels.data(), n, p1.data());
+      const EvalStats e2 = two.evaluate(s.images.data(), s.labels.data(), n, p2.data());
+      CHECK(e2.correct == e1.correct);
+      CHECK(e2.count == n);
+      CHECK(e2.loss == doctest::Approx(e1.loss).epsilon(1e-5));
+      double worst = 0;
+      for (size_t i = 0; i < p1.size(); ++i) worst = std::max(worst, std::fabs(static_cast<double>(p1[i]) - p2[i]));
+      CHECK(worst < 1e-6);
+      std::fill(p2.begin(), p2.end(), -1.0f);
+      two.predict(p2.data(), s.images.data(), n);
+      worst = 0;
+      for (size_t i = 0; i < p1.size(); ++i) worst = std::max(worst, std::fabs(static_cast<double>(p1[i]) - p2[i]));
+      CHECK_MESSAGE(worst < 1e-6, std::string(name) << " n=" << n << ": probabilities differ by " << worst);
+      // The feature maps are those of the first image, as with one thread.
+      one.predict(p1.data(), s.images.data(), n);
+      CHECK(two.feature_map(LayerId::C1).data == one.feature_map(LayerId::C1).data);
+    }
+  }
 }
