@@ -29,6 +29,7 @@ try {
   await form.getByLabel('Preset').selectOption('modern');
   await form.getByLabel('Epochs').fill(String(EPOCHS));
   await form.getByLabel('Training images').selectOption(String(IMAGES));
+  await form.getByLabel('Threads').selectOption('all'); // the threaded build on every core
   await page.getByTestId('train-start').click();
   const digit = STROKES.digits.find((d) => d.set === 'mouse' && d.label === 4);
   const started = Date.now();
