@@ -209,6 +209,10 @@ struct Network::Impl {
   void forward_batch(const float* images, const uint8_t* labels, int n, bool training) {
     check_images(images, n, config.input_size * config.input_size);
     check_labels(labels, n);
+    forward_checked(images, n, training);
+  }
+  // The same for a batch already checked (a part of one).
+  void forward_checked(const float* images, int n, bool training) {
     ensure_capacity(n);
     load_input(images, n);
     forward(n, training);
@@ -323,9 +327,13 @@ struct Network::Impl {
   }
 
   // Runs f(worker, part) on every part at once, part 0 on this thread and this network; the replicas
-  // first get this network's parameters and frozen flags.
+  // first get this network's parameters and frozen flags. One part runs here alone, without the pool.
   template <typename F>
   void on_parts(const Split& sp, F&& f) {
+    if (sp.parts == 1) {
+      f(*this, 0);
+      return;
+    }
     for (int k = 1; k < sp.parts; ++k) {
       Impl& r = *replicas[static_cast<size_t>(k - 1)];
       std::copy(params.begin(), params.end(), r.params.begin());
@@ -336,20 +344,19 @@ struct Network::Impl {
     });
   }
 
-  // Forward, loss and backward of a batch split over the replicas (parts_for(n) > 1); leaves the mean
-  // gradient over the whole batch in grads and returns the whole batch's mean loss and correct count.
-  LossResult parallel_loss_and_gradients(const float* images, const uint8_t* labels, int n) {
-    check_images(images, n, config.input_size * config.input_size);
-    check_labels(labels, n);
+  // Forward, loss and backward of a checked batch, split over the threads; leaves the mean gradient over
+  // the whole batch in grads and returns the whole batch's mean loss and correct count.
+  LossResult loss_and_gradients(const float* images, const uint8_t* labels, int n) {
     const Split sp = split_of(n);
     const size_t pixels = static_cast<size_t>(config.input_size) * config.input_size;
     part_results.resize(static_cast<size_t>(sp.parts));
     on_parts(sp, [&](Impl& w, int k) {
       const int start = sp.start(k), count = sp.count(k);
-      w.forward_batch(images + static_cast<size_t>(start) * pixels, labels + start, count, true);
+      w.forward_checked(images + static_cast<size_t>(start) * pixels, count, true);
       part_results[static_cast<size_t>(k)] = w.loss_and_output_gradient(labels + start, count);
       w.backward(count);
     });
+    if (sp.parts == 1) return part_results[0];
     // Each part's gradient is a mean over its part: weight by part size for the mean over the batch.
     double loss = 0;
     int correct = 0;
@@ -370,9 +377,10 @@ struct Network::Impl {
     return r;
   }
 
-  // Evaluation of n checked images on this network alone, in chunks of at most a training batch: the sum
-  // of the chunks' losses weighted by their sizes, and the correct count; probs, if given, filled.
-  std::pair<double, int> evaluate_range(const float* images, const uint8_t* labels, int n, float* probs) {
+  // Eval-mode forward of n checked images on this network alone, in chunks of at most a training batch
+  // (so evaluation never needs more memory than training). probs, if given, receives the probabilities;
+  // with labels, returns the chunks' losses summed by size and the correct count, else {0, 0}.
+  std::pair<double, int> eval_range(const float* images, const uint8_t* labels, int n, float* probs) {
     const size_t pixels = static_cast<size_t>(config.input_size) * config.input_size;
     double loss_sum = 0;
     int correct = 0;
@@ -381,24 +389,39 @@ struct Network::Impl {
       const int count = std::min(chunk, n - start);
       load_input(images + static_cast<size_t>(start) * pixels, count);
       forward(count, false);
-      const LossResult r = loss_and_output_gradient(labels + start, count);
-      loss_sum += static_cast<double>(r.loss) * count;
-      correct += r.correct;
+      if (labels) {
+        const LossResult r = loss_and_output_gradient(labels + start, count);
+        loss_sum += static_cast<double>(r.loss) * count;
+        correct += r.correct;
+      }
       if (probs) probabilities(probs + static_cast<size_t>(start) * kClasses, count);
     }
     return {loss_sum, correct};
   }
 
-  // Class probabilities of n checked images on this network alone, in chunks.
-  void predict_range(float* probs, const float* images, int n) {
+  // eval_range over the threads: each takes a part of the images (the same weights, eval mode: the same
+  // results as on one thread). Returns the summed loss and the correct count.
+  std::pair<double, int> eval_parts(const float* images, const uint8_t* labels, int n, float* probs) {
+    const Split sp = split_of(n);
+    std::vector<std::pair<double, int>> parts(static_cast<size_t>(sp.parts));
     const size_t pixels = static_cast<size_t>(config.input_size) * config.input_size;
-    const int chunk = chunk_for(n);
-    for (int start = 0; start < n; start += chunk) {
-      const int count = std::min(chunk, n - start);
-      load_input(images + static_cast<size_t>(start) * pixels, count);
-      forward(count, false);
-      probabilities(probs + static_cast<size_t>(start) * kClasses, count);
+    on_parts(sp, [&](Impl& w, int k) {
+      const int start = sp.start(k);
+      parts[static_cast<size_t>(k)] =
+          w.eval_range(images + static_cast<size_t>(start) * pixels, labels ? labels + start : nullptr, sp.count(k),
+                       probs ? probs + static_cast<size_t>(start) * kClasses : nullptr);
+    });
+    std::pair<double, int> total{0.0, 0};
+    for (const auto& [loss, correct] : parts) {
+      total.first += loss;
+      total.second += correct;
     }
+    // Keep "the last forward image" the first of the batch for feature_map().
+    if (sp.count(0) > chunk_for(sp.count(0))) {
+      load_input(images, 1);
+      forward(1, false);
+    }
+    return total;
   }
 
   const std::vector<bool>& active_spans() {
@@ -429,15 +452,9 @@ const Config& Network::config() const { return impl_->config; }
 
 TrainStats Network::train_batch(const float* images, const uint8_t* labels, int n) {
   Impl& m = *impl_;
-  // With threads the parts run forward, loss and backward together; alone, backward waits for the checks.
-  const bool parallel = m.parts_for(n) > 1;
-  LossResult r{};
-  if (parallel) {
-    r = m.parallel_loss_and_gradients(images, labels, n);
-  } else {
-    m.forward_batch(images, labels, n, true);
-    r = m.loss_and_output_gradient(labels, n);
-  }
+  check_images(images, n, input_pixels());
+  check_labels(labels, n);
+  const LossResult r = m.loss_and_gradients(images, labels, n);
   auto diverged = [&](const std::string& why) {
     throw DivergenceError("training diverged at step " + std::to_string(m.steps + 1) + ": " + why + " (learning rate " +
                           std::to_string(m.optimizer.settings().learning_rate) +
@@ -447,7 +464,6 @@ TrainStats Network::train_batch(const float* images, const uint8_t* labels, int 
   if (m.reference_loss < 0) m.reference_loss = r.loss;
   if (r.loss > std::max(1e3f, 100.0f * m.reference_loss))
     diverged("the loss exploded to " + std::to_string(r.loss));
-  if (!parallel) m.backward(n);
   if (!all_finite(m.grads.data(), m.grads.size())) diverged("a gradient became NaN or infinite");
   m.saved_params = m.params;  // same size every step: no allocation after the first
   m.optimizer.copy_to(m.saved_opt);
@@ -477,26 +493,12 @@ EvalStats Network::evaluate(const float* images, const uint8_t* labels, int n, f
   Impl& m = *impl_;
   check_images(images, n, input_pixels());
   check_labels(labels, n);
-  // With threads, each takes a part of the images (the same weights, eval mode: the same results).
-  const Impl::Split sp = m.split_of(n);
-  std::vector<std::pair<double, int>> parts(static_cast<size_t>(sp.parts));
-  const size_t pixels = static_cast<size_t>(input_pixels());
-  auto run = [&](Impl& w, int k) {
-    const int start = sp.start(k);
-    parts[static_cast<size_t>(k)] = w.evaluate_range(images + static_cast<size_t>(start) * pixels, labels + start,
-                                                     sp.count(k), probs ? probs + static_cast<size_t>(start) * kClasses : nullptr);
-  };
-  if (sp.parts > 1) m.on_parts(sp, run);
-  else run(m, 0);
+  const auto [loss_sum, correct] = m.eval_parts(images, labels, n, probs);
   EvalStats stats;
-  double loss_sum = 0;
-  for (const auto& [loss, correct] : parts) {
-    loss_sum += loss;
-    stats.correct += correct;
-  }
+  stats.correct = correct;
   stats.count = n;
   stats.loss = static_cast<float>(loss_sum / n);
-  stats.accuracy = static_cast<float>(stats.correct) / static_cast<float>(n);
+  stats.accuracy = static_cast<float>(correct) / static_cast<float>(n);
   return stats;
 }
 
@@ -504,19 +506,7 @@ void Network::predict(float* probs, const float* images, int n) {
   Impl& m = *impl_;
   check_images(images, n, input_pixels());
   if (!probs) throw Error("no output buffer for the probabilities");
-  const Impl::Split sp = m.split_of(n);
-  const size_t pixels = static_cast<size_t>(input_pixels());
-  auto run = [&](Impl& w, int k) {
-    const int start = sp.start(k);
-    w.predict_range(probs + static_cast<size_t>(start) * kClasses, images + static_cast<size_t>(start) * pixels, sp.count(k));
-  };
-  if (sp.parts > 1) m.on_parts(sp, run);
-  else run(m, 0);
-  if (sp.count(0) > m.chunk_for(sp.count(0))) {
-    // Keep "the last predicted image" the first of the batch for feature_map().
-    m.load_input(images, 1);
-    m.forward(1, false);
-  }
+  m.eval_parts(images, nullptr, n, probs);
 }
 
 Tensor Network::feature_map(LayerId id) const {
@@ -648,11 +638,9 @@ std::vector<ParamSpan> Network::parameters() { return impl_->spans; }
 size_t Network::parameter_count() const { return impl_->params.size(); }
 
 float Network::loss_and_gradients(const float* images, const uint8_t* labels, int n) {
-  Impl& m = *impl_;
-  m.forward_batch(images, labels, n, true);
-  const LossResult r = m.loss_and_output_gradient(labels, n);
-  m.backward(n);
-  return r.loss;
+  check_images(images, n, input_pixels());
+  check_labels(labels, n);
+  return impl_->loss_and_gradients(images, labels, n).loss;
 }
 
 float Network::loss(const float* images, const uint8_t* labels, int n) {
