@@ -5,10 +5,7 @@
 //
 //   node bench/browser-threads.mjs [--quick] [--json]
 // Needs build/site (npm run build) and /usr/bin/chromium.
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-
-import { launch, repo, startServer } from '../tests/browser/helpers.mjs';
+import { launch, siteWith, startServer } from '../tests/browser/helpers.mjs';
 
 const quick = process.argv.includes('--quick');
 const rounds = quick ? 3 : 5;
@@ -18,12 +15,7 @@ const median = (v) => [...v].sort((a, b) => a - b)[v.length >> 1];
 
 export async function benchBrowserThreads({ presets = ['classic', 'modern'] } = {}) {
   // The page as served, plus the bench worker beside its modules.
-  const root = join(repo, 'build/bench/site-threads');
-  rmSync(root, { recursive: true, force: true });
-  mkdirSync(root, { recursive: true });
-  cpSync(join(repo, 'build/site'), root, { recursive: true });
-  cpSync(join(repo, 'bench/threads-worker.mjs'), join(root, 'threads-worker.mjs'));
-  const server = await startServer({ root });
+  const server = await startServer({ root: siteWith('bench-site-threads', [['bench/threads-worker.mjs', 'threads-worker.mjs']]) });
   const browser = await launch();
   try {
     const page = await browser.newPage();

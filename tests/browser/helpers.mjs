@@ -1,7 +1,7 @@
 // Shared by the browser tests: start serve.mjs on a free port, launch Debian's Chromium through
 // playwright-core, watch the console and every request, and replay pen strokes on the drawing canvas.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -44,6 +44,17 @@ export function startServer({ assemble = true, root } = {}) {
       reject(new Error(`serve.mjs exited with ${code}:\n${out}`));
     });
   });
+}
+
+// A copy of build/site at build/<name> with extra files beside the page's modules ([source, name] pairs,
+// sources relative to the repository), for tests and benchmarks that need a worker of their own.
+export function siteWith(name, extras) {
+  const root = join(repo, 'build', name);
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(root, { recursive: true });
+  cpSync(join(repo, 'build/site'), root, { recursive: true });
+  for (const [src, as] of extras) cpSync(join(repo, src), join(root, as));
+  return root;
 }
 
 export function launch() {

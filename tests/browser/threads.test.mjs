@@ -2,22 +2,15 @@
 // step equals the one-thread step, errors and divergence inside threaded steps arrive as Errors with the
 // engine's message, and the module's fixed thread pool refuses extra threads with a message, not a hang.
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { launch, repo, startServer } from './helpers.mjs';
+import { launch, siteWith, startServer } from './helpers.mjs';
 
 let server;
 let browser;
 before(async () => {
   // The page as served, with the test's worker beside its modules.
-  const root = join(repo, 'build/test-site-threads');
-  rmSync(root, { recursive: true, force: true });
-  mkdirSync(root, { recursive: true });
-  cpSync(join(repo, 'build/site'), root, { recursive: true });
-  cpSync(join(repo, 'tests/browser/threads-worker.mjs'), join(root, 'threads-worker.mjs'));
-  server = await startServer({ root });
+  server = await startServer({ root: siteWith('test-site-threads', [['tests/browser/threads-worker.mjs', 'threads-worker.mjs']]) });
   browser = await launch();
 });
 after(async () => {
