@@ -4,8 +4,9 @@
 // the center of the 28x28 field").
 //
 // Memory stays small for any input size: the input is read twice (bounding box, then resampling) in place
-// and never copied; the resampler keeps a [source rows][<= 20] table. Byte bitmaps (a canvas) skip runs of
-// background pixels with vector compares, so a 280x280 drawing costs tens of microseconds, not a millisecond.
+// and never copied; besides two ints per source row (kept per thread), everything fits in 20x20 on the
+// stack, and a call allocates nothing once a drawing of its height has been seen. Byte bitmaps (a canvas)
+// skip runs of background pixels with vector compares, so a 280x280 drawing costs tens of microseconds.
 #include "preprocess.h"
 
 #include <algorithm>
@@ -41,98 +42,57 @@ void check_common_args(const float* out, int width, int height, int side) {
   if (side != 28 && side != 32) throw Error("preprocess: side " + std::to_string(side) + " is not 28 or 32");
 }
 
-// One axis of the resampling: for each output index, the source indices and weights it takes
-// (weights of one output sum to 1). Shrinking averages areas, each output covering 1/scale sources;
-// enlarging is bilinear between the two nearest source centres, clamped at the ends.
-struct AxisWeights {
-  std::vector<int> begin;  // output i uses entries [begin[i], begin[i+1])
-  std::vector<int> src;
-  std::vector<float> weight;
-};
-
-AxisWeights axis_weights(int n_src, int n_out) {
-  AxisWeights a;
-  const double scale = static_cast<double>(n_out) / n_src;
-  a.begin.push_back(0);
-  for (int i = 0; i < n_out; ++i) {
-    if (scale <= 1.0) {
-      const double lo = i / scale, hi = (i + 1) / scale;
-      const int x0 = static_cast<int>(std::floor(lo));
-      const int x1 = std::min(n_src, static_cast<int>(std::ceil(hi)));
-      for (int x = x0; x < x1; ++x) {
-        const double overlap = std::min(hi, x + 1.0) - std::max(lo, static_cast<double>(x));
-        if (overlap <= 0.0) continue;
-        a.src.push_back(x);
-        a.weight.push_back(static_cast<float>(overlap * scale));
-      }
-    } else {
+// One axis of the resampling, n_src sources to n_out cells; a cell's weights sum to 1.
+// Shrinking (n_out <= n_src) averages areas. In units of 1/n_out of a source pixel, source x covers
+// [x n_out, (x+1) n_out) and cell i covers [i n_src, (i+1) n_src), so a source's weight in a cell is
+// their overlap / n_src, and so is a whole run's: whole numbers, no tables, and a division only for the
+// two cells at a run's ends (the ones between are covered whole: weight 1). Enlarging (a digit under 20 px) is bilinear between the two nearest source
+// centres, clamped at the ends: a table of at most 20 cells.
+class Axis {
+ public:
+  Axis(int n_src, int n_out) : n_src_(n_src), n_out_(n_out), shrink_(n_out <= n_src), inv_src_(1.0 / n_src) {
+    if (shrink_) return;
+    const double scale = static_cast<double>(n_out) / n_src;
+    for (int i = 0; i < n_out; ++i) {
       const double u = std::clamp((i + 0.5) / scale - 0.5, 0.0, n_src - 1.0);
-      const int x0 = static_cast<int>(std::floor(u));
-      const int x1 = std::min(x0 + 1, n_src - 1);
-      const double f = u - x0;
-      a.src.push_back(x0);
-      a.weight.push_back(static_cast<float>(1.0 - f));
-      a.src.push_back(x1);
-      a.weight.push_back(static_cast<float>(f));
+      x0_[i] = static_cast<int>(std::floor(u));
+      x1_[i] = std::min(x0_[i] + 1, n_src - 1);
+      const double f = u - x0_[i];
+      w0_[i] = static_cast<float>(1.0 - f);
+      w1_[i] = static_cast<float>(f);
     }
-    a.begin.push_back(static_cast<int>(a.src.size()));
   }
-  return a;
-}
-
-// The horizontal resampling by runs: a run of pixels [a, b] of one ink value v adds v * W_i(a, b) to each
-// output cell i it meets, where W_i(a, b) is the sum of cell i's weights over the sources a..b, read off
-// a prefix sum over the cell's sources. A stroke row then costs a few cells per run, not per pixel.
-struct RunWeights {
-  std::vector<int> lo, hi;         // per source x: the cells that can meet a run starting / ending at x
-  std::vector<int> first, offset;  // per cell: its first source, and where its prefix sums start in cum
-  std::vector<double> cum;         // per cell: 0, w(first), w(first) + w(first + 1), ... (its last source)
-
-  // Cell i's weight over the sources [a, b].
-  float sum(int i, int a, int b) const {
-    const int s = first[static_cast<size_t>(i)];
-    const int n = offset[static_cast<size_t>(i) + 1] - offset[static_cast<size_t>(i)] - 1;  // sources of cell i
-    const int aa = std::max(a, s) - s, bb = std::min(b, s + n - 1) - s;
-    if (aa > bb) return 0.0f;
-    const double* c = cum.data() + offset[static_cast<size_t>(i)];
-    return static_cast<float>(c[bb + 1] - c[aa]);
+  // Calls f(i, w) for each cell i that the sources [a, b] meet, in increasing i; w (> 0) is the sum of
+  // cell i's weights over those sources.
+  template <typename F>
+  void cells(int a, int b, F&& f) const {
+    if (shrink_) {
+      const int lo = a * n_out_, hi = (b + 1) * n_out_;  // at most 16384 * 20
+      const int i0 = lo / n_src_, i1 = (hi - 1) / n_src_;
+      // The cells in between lie wholly inside the run: overlap n_src, weight exactly 1.
+      auto partial = [&](int i) {
+        const int overlap = std::min(hi, (i + 1) * n_src_) - std::max(lo, i * n_src_);
+        return static_cast<float>(overlap * inv_src_);
+      };
+      f(i0, partial(i0));
+      if (i1 == i0) return;
+      for (int i = i0 + 1; i < i1; ++i) f(i, 1.0f);
+      f(i1, partial(i1));
+      return;
+    }
+    for (int i = 0; i < n_out_; ++i) {
+      const float w = (x0_[i] >= a && x0_[i] <= b ? w0_[i] : 0.0f) + (x1_[i] >= a && x1_[i] <= b ? w1_[i] : 0.0f);
+      if (w > 0.0f) f(i, w);
+    }
   }
+
+ private:
+  int n_src_, n_out_;
+  bool shrink_;
+  double inv_src_;  // a multiply, not a division, per run end
+  int x0_[kBox] = {}, x1_[kBox] = {};    // enlarging: cell i's two sources
+  float w0_[kBox] = {}, w1_[kBox] = {};  // and their weights
 };
-
-RunWeights run_weights(const AxisWeights& a, int n_src) {
-  RunWeights r;
-  const int n_out = static_cast<int>(a.begin.size()) - 1;
-  std::vector<int> last(static_cast<size_t>(n_out));
-  r.offset.push_back(0);
-  for (int i = 0; i < n_out; ++i) {
-    int s = n_src, e = -1;
-    for (int k = a.begin[i]; k < a.begin[i + 1]; ++k) {
-      s = std::min(s, a.src[k]);
-      e = std::max(e, a.src[k]);
-    }
-    if (e < s) s = e = 0;  // a cell without sources (not made by axis_weights): weight 0 everywhere
-    std::vector<double> w(static_cast<size_t>(e - s + 1), 0.0);
-    for (int k = a.begin[i]; k < a.begin[i + 1]; ++k) w[static_cast<size_t>(a.src[k] - s)] += a.weight[k];
-    r.first.push_back(s);
-    last[static_cast<size_t>(i)] = e;
-    double c = 0.0;
-    r.cum.push_back(c);
-    for (double x : w) r.cum.push_back(c += x);
-    r.offset.push_back(static_cast<int>(r.cum.size()));
-  }
-  // Cells' first and last sources never decrease with i, so the cells meeting [a, b] are lo[a] .. hi[b].
-  r.lo.resize(static_cast<size_t>(n_src));
-  r.hi.resize(static_cast<size_t>(n_src));
-  for (int x = 0, i = 0; x < n_src; ++x) {
-    while (i < n_out && last[static_cast<size_t>(i)] < x) ++i;
-    r.lo[static_cast<size_t>(x)] = i;
-  }
-  for (int x = n_src - 1, i = n_out - 1; x >= 0; --x) {
-    while (i >= 0 && r.first[static_cast<size_t>(i)] > x) --i;
-    r.hi[static_cast<size_t>(x)] = i;
-  }
-  return r;
-}
 
 // The recipe over an ink source, which answers two questions about a row y:
 //   extent(y, first, last): the first and last pixel with ink (> 0); false if the row has none;
@@ -145,14 +105,19 @@ RunWeights run_weights(const AxisWeights& a, int n_src) {
 // Returns false for an empty drawing (out untouched).
 template <typename Source>
 bool digit_to_field(float* out, int height, int side, const Source& src) {
-  // Bounding box of the ink, and each row's own extent (the resampling reads only that).
+  // Bounding box of the ink, and each row's own extent (the resampling reads only that). The extents live
+  // in a buffer kept per thread, so a drawing of the same height again allocates nothing.
+  thread_local std::vector<int> extents;
+  extents.resize(2 * static_cast<size_t>(height));
+  int* row_first = extents.data();
+  int* row_last = row_first + height;
   int bx0 = std::numeric_limits<int>::max(), bx1 = -1, by0 = height, by1 = -1;
-  std::vector<int> row_first(static_cast<size_t>(height), -1), row_last(static_cast<size_t>(height), -1);
   for (int y = 0; y < height; ++y) {
     int first, last;
+    row_first[y] = -1;
     if (!src.extent(y, first, last)) continue;
-    row_first[static_cast<size_t>(y)] = first;
-    row_last[static_cast<size_t>(y)] = last;
+    row_first[y] = first;
+    row_last[y] = last;
     bx0 = std::min(bx0, first);
     bx1 = std::max(bx1, last);
     if (by0 > y) by0 = y;
@@ -165,29 +130,23 @@ bool digit_to_field(float* out, int height, int side, const Source& src) {
   const double s = static_cast<double>(kBox) / std::max(bw, bh);
   const int tw = std::clamp(static_cast<int>(std::lround(bw * s)), 1, kBox);
   const int th = std::clamp(static_cast<int>(std::lround(bh * s)), 1, kBox);
-  const RunWeights ax = run_weights(axis_weights(bw, tw), bw);
-  const AxisWeights ay = axis_weights(bh, th);
+  const Axis ax(bw, tw), ay(bh, th);
 
-  // Horizontal pass per source row into h[bh][tw] (each run of one ink added to the cells it meets), then
-  // the vertical pass into box[th][tw].
-  std::vector<float> h(static_cast<size_t>(bh) * tw, 0.0f);
-  for (int y = 0; y < bh; ++y) {
-    const int first = row_first[static_cast<size_t>(by0 + y)];
-    if (first < 0) continue;
-    float* hr = h.data() + static_cast<size_t>(y) * tw;
-    src.each_run(by0 + y, first, row_last[static_cast<size_t>(by0 + y)], [&](int a, int b, float ink) {
-      a -= bx0;
-      b -= bx0;
-      for (int i = ax.lo[static_cast<size_t>(a)]; i <= ax.hi[static_cast<size_t>(b)]; ++i) hr[i] += ink * ax.sum(i, a, b);
-    });
-  }
+  // Per source row with ink: the horizontal pass into h[tw] (each run of one ink added to the cells it
+  // meets), then h added into the rows of box[th][tw] (rows kBox apart) that this source row meets: whole
+  // rows of kBox, a trip count the compiler knows (h is 0 past tw). Every box cell sums its
+  // terms in source order.
   float box[kBox * kBox] = {};
-  for (int j = 0; j < th; ++j) {
-    for (int k = ay.begin[j]; k < ay.begin[j + 1]; ++k) {
-      const float w = ay.weight[k];
-      const float* hr = h.data() + static_cast<size_t>(ay.src[k]) * tw;
-      for (int i = 0; i < tw; ++i) box[j * tw + i] += w * hr[i];
-    }
+  for (int y = 0; y < bh; ++y) {
+    const int first = row_first[by0 + y];
+    if (first < 0) continue;
+    float h[kBox] = {};
+    src.each_run(by0 + y, first, row_last[by0 + y], [&](int a, int b, float ink) {
+      ax.cells(a - bx0, b - bx0, [&](int i, float w) { h[i] += ink * w; });
+    });
+    ay.cells(y, y, [&](int j, float w) {
+      for (int i = 0; i < kBox; ++i) box[j * kBox + i] += w * h[i];
+    });
   }
 
   // Centre of mass to the field's centre by an integer shift, as MNIST did, clamped so the box stays inside
@@ -198,7 +157,7 @@ bool digit_to_field(float* out, int height, int side, const Source& src) {
   float peak = 0.0f;
   for (int j = 0; j < th; ++j) {
     for (int i = 0; i < tw; ++i) {
-      const float v = box[j * tw + i];
+      const float v = box[j * kBox + i];
       mass += v;
       mx += v * i;
       my += v * j;
@@ -213,7 +172,7 @@ bool digit_to_field(float* out, int height, int side, const Source& src) {
   std::fill(out, out + side * side, 0.0f);
   const float inv_peak = 1.0f / peak;
   for (int j = 0; j < th; ++j) {
-    for (int i = 0; i < tw; ++i) out[(pad + oy + j) * side + pad + ox + i] = box[j * tw + i] * inv_peak;
+    for (int i = 0; i < tw; ++i) out[(pad + oy + j) * side + pad + ox + i] = box[j * kBox + i] * inv_peak;
   }
   return true;
 }

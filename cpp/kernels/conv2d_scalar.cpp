@@ -7,10 +7,10 @@ namespace lenet {
 
 // The SIMD twin works on one sample's input copied once per kernel column, cut to the OW columns that
 // column reads (conv2d_wasmsimd.cpp): [C][K][H][OW] floats (the input gradient sums into a buffer of the
-// same shape), plus a repacked copy of the weights [OC][C*K*K] for the forward.
+// same shape), plus a repacked copy of the weights [OC][C*K*K] and a table of C*K*K tap offsets for the forward.
 size_t conv2d_scratch_floats(const ConvShape& s) {
   const size_t shifted = static_cast<size_t>(s.C) * s.K * s.H * s.OW();
-  return shifted + static_cast<size_t>(s.OC) * s.C * s.K * s.K;
+  return shifted + static_cast<size_t>(s.OC + 1) * s.C * s.K * s.K;
 }
 
 // shapes: y [N][OC][OH][OW], x [N][C][H][W], w [OC][C][K][K], b [OC]
