@@ -135,6 +135,23 @@ struct Staging {
     }
     return f32.data();
   }
+  // The staged RGBA or gray drawing (u8) preprocessed into f32 (side x side); false for an empty drawing.
+  bool drawing_to_f32(int width, int height, int channels, int side) {
+    if (width < 1 || height < 1 || static_cast<size_t>(width) * height * channels != u8.size())
+      throw Error("drawing: " + std::to_string(u8.size()) + " bytes do not make a " + std::to_string(width) + "x" +
+                  std::to_string(height) + " image with " + std::to_string(channels) + " channel(s)");
+    Bitmap bm;
+    bm.pixels = u8.data();
+    bm.width = width;
+    bm.height = height;
+    bm.channels = channels;
+    f32.assign(static_cast<size_t>(side) * side, 0.0f);
+    return preprocess_drawing(f32.data(), bm, side);
+  }
+  // A big drawing's staging bytes go back to malloc once used (wasm memory itself never shrinks).
+  void release_big_u8() {
+    if (u8.capacity() > (1u << 20)) std::vector<uint8_t>().swap(u8);
+  }
   const uint8_t* label_data(int n) {
     if (labels.size() != static_cast<size_t>(n))
       throw Error("labels: " + std::to_string(labels.size()) + " labels for " + std::to_string(n) + " image(s)");
@@ -192,6 +209,33 @@ class NetworkHandle {
       return r;
     });
   }
+  // The drawing fast path behind lenet.js's predictDrawing: plain numbers across the boundary and no JS
+  // objects per call (an Embind view or object costs microseconds, a tenth of a prediction).
+  // stageDrawing(n) sizes the byte staging and returns its address (JS copies the drawing in through
+  // HEAPU8); predictStaged(width, height, channels) preprocesses it to this network's input size and
+  // predicts: 1 with the probabilities and the image the network saw at the two addresses stored at
+  // resultAddress(), 0 when nothing is drawn, -1 after an error (lastError() says what, as guarded() would).
+  uintptr_t stageDrawing(int count) {
+    io_.u8.resize(static_cast<size_t>(std::max(count, 0)));
+    return reinterpret_cast<uintptr_t>(io_.u8.data());
+  }
+  int predictStaged(int width, int height, int channels) {
+    try {
+      const bool drawn = io_.drawing_to_f32(width, height, channels, net().input_size());
+      io_.release_big_u8();
+      if (!drawn) return 0;
+      io_.out.resize(kClasses);
+      net().predict(io_.out.data(), io_.f32.data(), 1);
+      result_[0] = reinterpret_cast<uintptr_t>(io_.out.data());
+      result_[1] = reinterpret_cast<uintptr_t>(io_.f32.data());
+      return 1;
+    } catch (const std::exception& e) {
+      last_error_ = error_result(e);
+      return -1;
+    }
+  }
+  uintptr_t resultAddress() const { return reinterpret_cast<uintptr_t>(result_); }
+  val lastError() const { return last_error_; }
   val featureMap(const std::string& layer) {
     return guarded([&] { return tensor_to_js(net().feature_map(parse_layer(layer)), io_.out); });
   }
@@ -240,6 +284,8 @@ class NetworkHandle {
   }
   std::unique_ptr<Network> net_;
   Staging io_;
+  uintptr_t result_[2] = {0, 0};  // predictStaged's outputs: probabilities, input image
+  val last_error_ = val::undefined();
 };
 
 // Drawing preprocessing (cpp/preprocess.h) over a staged RGBA or gray bitmap.
@@ -248,28 +294,16 @@ class Preprocessor {
   val input(int count) { return io_.u8_input(count); }
   val run(int width, int height, int channels, int side) {
     return guarded([&] {
-      if (width < 1 || height < 1 || static_cast<size_t>(width) * height * channels != io_.u8.size())
-        throw Error("drawing: " + std::to_string(io_.u8.size()) + " bytes do not make a " + std::to_string(width) +
-                    "x" + std::to_string(height) + " image with " + std::to_string(channels) + " channel(s)");
-      Bitmap bm;
-      bm.pixels = io_.u8.data();
-      bm.width = width;
-      bm.height = height;
-      bm.channels = channels;
-      io_.out.assign(static_cast<size_t>(side) * side, 0.0f);
       val r = val::object();
-      if (!preprocess_drawing(io_.out.data(), bm, side)) {
+      if (!io_.drawing_to_f32(width, height, channels, side)) {
         r.set("empty", true);
         return r;
       }
-      r.set("data", val(emscripten::typed_memory_view(io_.out.size(), io_.out.data())));
+      r.set("data", val(emscripten::typed_memory_view(io_.f32.size(), io_.f32.data())));
       return r;
     });
   }
-  // A big drawing's staging bytes go back to malloc once used (wasm memory itself never shrinks).
-  void release() {
-    if (io_.u8.capacity() > (1u << 20)) std::vector<uint8_t>().swap(io_.u8);
-  }
+  void release() { io_.release_big_u8(); }
 
  private:
   Staging io_;
@@ -322,6 +356,10 @@ EMSCRIPTEN_BINDINGS(lenet) {
       .function("train", &lenet::NetworkHandle::train)
       .function("evaluate", &lenet::NetworkHandle::evaluate)
       .function("predict", &lenet::NetworkHandle::predict)
+      .function("stageDrawing", &lenet::NetworkHandle::stageDrawing)
+      .function("predictStaged", &lenet::NetworkHandle::predictStaged)
+      .function("resultAddress", &lenet::NetworkHandle::resultAddress)
+      .function("lastError", &lenet::NetworkHandle::lastError)
       .function("featureMap", &lenet::NetworkHandle::featureMap)
       .function("weights", &lenet::NetworkHandle::weights)
       .function("biases", &lenet::NetworkHandle::biases)

@@ -92,6 +92,9 @@ export declare class Network {
   evaluate(images: Images, labels: Uint8Array): EvalStats;
   predict(image: Images): Float32Array;
   predictBatch(images: Images): Float32Array;
+  /** preprocess() at this network's input size, then predict(), in one call; null when nothing is drawn. */
+  predictDrawing(image: ImageData | { data: Uint8Array | Uint8ClampedArray; width: number; height: number }):
+    { probabilities: Float32Array; input: Float32Array } | null;
   featureMaps(): FeatureMaps;
   weights(layer: LayerName): TensorView;
   biases(layer: LayerName): TensorView;

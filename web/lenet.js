@@ -107,6 +107,21 @@ export async function loadLeNet(options = {}) {
   return new LeNet(Module, Module.buildName());
 }
 
+// A drawing for preprocess() / predictDrawing(): ImageData or { data, width, height } (RGBA, or 1 byte per
+// pixel). Returns it with its channel count, or throws saying what is wrong.
+function checkDrawing(image, who) {
+  if (!image || typeof image !== 'object') throw new TypeError(`${who} takes ImageData or { data, width, height }`);
+  const { data, width, height } = image;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) throw new Error('drawing: width and height must be positive integers');
+  if (width * height > MAX_DRAWING_PIXELS) {
+    throw new Error(`drawing: ${width}x${height} is too large (at most ${MAX_DRAWING_PIXELS} pixels); scale it down first`);
+  }
+  if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray)) throw new TypeError('drawing: data must be a Uint8Array or Uint8ClampedArray');
+  const channels = data.length === width * height * 4 ? 4 : data.length === width * height ? 1 : 0;
+  if (!channels) throw new Error(`drawing: ${data.length} bytes do not make a ${width}x${height} RGBA or gray image`);
+  return { data, width, height, channels };
+}
+
 function checkImages(images, count, pixels, what = 'images') {
   const isFloat = images instanceof Float32Array;
   if (!isFloat && !(images instanceof Uint8Array) && !(images instanceof Uint8ClampedArray)) {
@@ -134,9 +149,12 @@ const registry = typeof FinalizationRegistry === 'function'
 export class Network {
   #handle;
   #side;
+  #M;
+  #result = null; // where predictStaged leaves its two addresses (a word index into HEAPU32)
 
-  constructor(handle) {
+  constructor(handle, M) {
     this.#handle = handle;
+    this.#M = M;
     this.#side = handle.config().inputSize;
     registry?.register(this, handle, this);
   }
@@ -177,6 +195,30 @@ export class Network {
   predict(image) {
     const bytes = this.#stage(image, null, 1);
     return new Float32Array(raise(this.#h().predict(1, bytes)).data);
+  }
+
+  /**
+   * A drawing (ImageData or { data, width, height }, RGBA or gray) preprocessed as lenet.preprocess() does,
+   * at this network's input size, and classified, in one call into the engine. Returns
+   * { probabilities: Float32Array(10), input: Float32Array(inputSize^2), the image the network saw }, or null
+   * when nothing is drawn.
+   */
+  predictDrawing(image) {
+    const { data, width, height, channels } = checkDrawing(image, 'predictDrawing()');
+    const h = this.#h();
+    const M = this.#M;
+    const at = h.stageDrawing(data.length); // first: it may grow wasm memory, which replaces M.HEAPU8
+    M.HEAPU8.set(data, at);
+    const status = h.predictStaged(width, height, channels);
+    if (status < 0) raise(h.lastError());
+    if (status === 0) return null;
+    this.#result ??= h.resultAddress() >> 2;
+    const probs = M.HEAPU32[this.#result] >> 2;
+    const input = M.HEAPU32[this.#result + 1] >> 2;
+    return {
+      probabilities: M.HEAPF32.slice(probs, probs + 10),
+      input: M.HEAPF32.slice(input, input + this.#side * this.#side),
+    };
   }
 
   /** Class probabilities of N images: Float32Array(N*10). */
@@ -294,7 +336,7 @@ export class LeNet {
       handle.delete();
       throw e;
     }
-    return new Network(handle);
+    return new Network(handle, this.#M);
   }
 
   /** A network from model-file bytes; throws an Error saying what is wrong with a bad file. */
@@ -312,7 +354,7 @@ export class LeNet {
       handle.delete();
       throw e;
     }
-    return new Network(handle);
+    return new Network(handle, this.#M);
   }
 
   /**
@@ -321,16 +363,8 @@ export class LeNet {
    * Returns Float32Array(inputSize^2) in 0..1, or null when nothing is drawn.
    */
   preprocess(image, inputSize = 28) {
-    if (!image || typeof image !== 'object') throw new TypeError('preprocess() takes ImageData or { data, width, height }');
-    const { data, width, height } = image;
+    const { data, width, height, channels } = checkDrawing(image, 'preprocess()');
     if (inputSize !== 28 && inputSize !== 32) throw new Error('inputSize must be 28 or 32');
-    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) throw new Error('drawing: width and height must be positive integers');
-    if (width * height > MAX_DRAWING_PIXELS) {
-      throw new Error(`drawing: ${width}x${height} is too large (at most ${MAX_DRAWING_PIXELS} pixels); scale it down first`);
-    }
-    if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray)) throw new TypeError('drawing: data must be a Uint8Array or Uint8ClampedArray');
-    const channels = data.length === width * height * 4 ? 4 : data.length === width * height ? 1 : 0;
-    if (!channels) throw new Error(`drawing: ${data.length} bytes do not make a ${width}x${height} RGBA or gray image`);
     this.#pre ??= new this.#M.Preprocessor();
     this.#pre.input(data.length).set(data);
     const r = raise(this.#pre.run(width, height, channels, inputSize));

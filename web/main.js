@@ -55,10 +55,9 @@ async function main() {
     hint.hidden = !pad.empty;
     const net = model.net;
     try {
-      const side = net?.config().inputSize;
-      const image = net && !pad.empty ? lenet.preprocess(pad.imageData(), side) : null;
-      if (image) {
-        view.show(net.predict(image), image, side);
+      const result = net && !pad.empty ? net.predictDrawing(pad.imageData()) : null;
+      if (result) {
+        view.show(result.probabilities, result.input, net.inputSize);
         netView.showMaps(net.featureMaps());
         return;
       }

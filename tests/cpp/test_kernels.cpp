@@ -259,6 +259,49 @@ TEST_CASE("conv2d SIMD kernels match the scalar reference around the vector widt
   CHECK_MESSAGE(failed == 0, failed << " of " << cases << " conv shapes disagree");
 }
 
+// Inputs that are blank (0) but for a few pixels: the SIMD forward skips a kernel row's taps where its input
+// stretch is all zero (conv2d_wasmsimd.cpp, rows a whole number of vectors wide, first pixel 0). Every
+// single-pixel image, so that a pixel at either end of a stretch must stop the skip, then blobs; the sums
+// must be the scalar reference's exactly. A sample with ink in its first pixel takes the ordinary path.
+TEST_CASE("conv2d SIMD forward skips blank input exactly where it may") {
+  int cases = 0, failed = 0;
+  auto compare = [&](const ConvShape& s, const std::vector<float>& x, const std::string& what) {
+    ConvCase c(s, 77 + cases);
+    std::vector<float> scratch(conv2d_scratch_floats(s));
+    std::vector<float> ref(c.y_size()), got(c.y_size());
+    conv2d_fwd__scalar(ref.data(), x.data(), c.w.data(), c.b.data(), s, scratch.data());
+    conv2d_fwd__wasmsimd(got.data(), x.data(), c.w.data(), c.b.data(), s, scratch.data());
+    int bad = 0;
+    for (size_t i = 0; i < ref.size(); ++i) bad += got[i] != ref[i];
+    if (bad) MESSAGE(what << " " << describe(s) << ": " << bad << " outputs differ");
+    failed += bad != 0;
+    ++cases;
+  };
+  for (const ConvShape& s : {ConvShape{1, 1, 12, 12, 2, 5}, ConvShape{1, 2, 9, 12, 3, 5}, ConvShape{1, 1, 10, 11, 4, 3}}) {
+    const size_t n = static_cast<size_t>(s.C) * s.H * s.W;
+    for (size_t i = 1; i < n; ++i) {
+      std::vector<float> x(n, 0.0f);
+      x[i] = i % 3 ? 0.75f : -1.5f;
+      compare(s, x, "pixel " + std::to_string(i));
+    }
+  }
+  Rng rng(31);
+  for (const ConvShape& s : {ConvShape{4, 1, 32, 32, 6, 5}, ConvShape{3, 6, 14, 16, 16, 5}, ConvShape{3, 3, 11, 11, 5, 3}}) {
+    std::vector<float> x(static_cast<size_t>(s.N) * s.C * s.H * s.W, 0.0f);
+    for (int blob = 0; blob < 6 * s.N; ++blob) {
+      const int n = static_cast<int>(rng.uniform() * s.N) % s.N, c = static_cast<int>(rng.uniform() * s.C) % s.C;
+      const int y0 = static_cast<int>(rng.uniform() * s.H) % s.H, x0 = static_cast<int>(rng.uniform() * s.W) % s.W;
+      for (int yy = y0; yy < std::min(s.H, y0 + 3); ++yy)
+        for (int xx = x0; xx < std::min(s.W, x0 + 4); ++xx)
+          x[((static_cast<size_t>(n) * s.C + c) * s.H + yy) * s.W + xx] = rng.uniform(-1.0f, 1.0f);
+    }
+    x[static_cast<size_t>(s.C) * s.H * s.W] = 0.5f;  // the second sample's first pixel: no skipping there
+    x[7] = -0.0f;                                    // a negative zero is not skipped, and changes nothing
+    compare(s, x, "blobs");
+  }
+  CHECK_MESSAGE(failed == 0, failed << " of " << cases << " blank-input cases differ from the scalar reference");
+}
+
 TEST_CASE("dense SIMD kernels match the scalar reference around the vector width") {
   const int dims[] = {1, 3, 4, 5, 7, 8, 84, 120, 400};
   const int batches[] = {1, 2, 3, 5, 8};

@@ -159,6 +159,42 @@ for (const simd of [true, false]) {
     assert.throws(() => lenet.preprocess(null), TypeError);
   });
 
+  test(`${label}: predictDrawing is preprocess then predict, in one call, at each network's input size`, async () => {
+    const lenet = await build(simd);
+    const w = 120;
+    const h = 90;
+    const rgba = new Uint8ClampedArray(w * h * 4);
+    for (let y = 10; y < 80; y++) for (let x = 40 + (y >> 2); x < 52 + (y >> 2); x++) rgba.set([20, 20, 20, 255], (y * w + x) * 4);
+    const drawing = { data: rgba, width: w, height: h };
+    for (const preset of ['modern', 'classic']) {
+      const net = lenet.create({ preset, seed: 3 });
+      const side = net.inputSize;
+      const r = net.predictDrawing(drawing);
+      const image = lenet.preprocess(drawing, side);
+      assert.deepEqual(r.input, image, `${preset}: the image the network saw`);
+      assert.deepEqual(r.probabilities, net.predict(image), `${preset}: the same probabilities to the bit`);
+      assert.ok(Math.abs(r.probabilities.reduce((a, b) => a + b, 0) - 1) < 1e-5);
+      // The feature maps are this drawing's, as after predict().
+      const maps = net.featureMaps();
+      net.predictDrawing(drawing);
+      assert.deepEqual(net.featureMaps().C1.data, maps.C1.data);
+      // Nothing drawn: null, and the network still works; bad drawings: the same errors as preprocess().
+      assert.equal(net.predictDrawing({ data: new Uint8ClampedArray(w * h * 4), width: w, height: h }), null);
+      assert.throws(() => net.predictDrawing({ data: rgba, width: w, height: h + 1 }), /do not make a 120x91/);
+      assert.throws(() => net.predictDrawing({ data: new Float32Array(16), width: 4, height: 4 }), /Uint8Array or Uint8ClampedArray/);
+      assert.throws(() => net.predictDrawing(null), /predictDrawing\(\) takes ImageData/);
+      assert.deepEqual(net.predictDrawing(drawing).probabilities, r.probabilities);
+      // A big drawing (over the 1 MiB staging kept for reuse) works and gives its bytes back.
+      const big = new Uint8ClampedArray(800 * 600 * 4);
+      for (let y = 100; y < 500; y++) for (let x = 380; x < 420; x++) big[(y * 800 + x) * 4 + 3] = 255;
+      const malloc0 = lenet.mallocBytes();
+      assert.equal(net.predictDrawing({ data: big, width: 800, height: 600 }).probabilities.length, 10);
+      assert.ok(lenet.mallocBytes() - malloc0 < 1 << 20, 'the staging of a big drawing is freed');
+      net.dispose();
+      assert.throws(() => net.predictDrawing(drawing), /disposed/);
+    }
+  });
+
   test(`${label}: bad input gets a clear Error and the network stays usable`, async () => {
     const lenet = await build(simd);
     const net = lenet.create({ preset: 'modern', seed: 9 });

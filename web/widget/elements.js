@@ -254,9 +254,9 @@ export function defineElements(runtime, { dataBase }) {
       const side = this.#net.inputSize;
       let result = null;
       try {
-        const image = this.#pad.empty ? null : this.#api.preprocess(this.#pad.imageData(), side);
-        if (image) {
-          const probabilities = this.#net.predict(image);
+        const seen = this.#pad.empty ? null : this.#net.predictDrawing(this.#pad.imageData());
+        if (seen) {
+          const { probabilities, input: image } = seen;
           const maps = this.#net.featureMaps();
           let digit = 0;
           for (let d = 1; d < 10; d++) if (probabilities[d] > probabilities[digit]) digit = d;
