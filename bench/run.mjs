@@ -20,7 +20,7 @@ const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 3 : 5;
 const ROUND_SECONDS = quick ? 0.75 : 2; // per side per round; a side always runs at least one whole batch
 const SLOW_ROUNDS = quick ? 1 : 2; // TF.js cpu: one batch of 128 takes 10-60 s
-const PREDICT_SECONDS = quick ? 0.5 : 1;
+const PREDICT_SECONDS = quick ? 0.5 : 1.5; // per side, spread over the rounds (single images, then as much again batches)
 const BATCH = 128;
 const POOL = 4096; // training images cycled through
 const FLOP_PER_SAMPLE = 2.3e6; // forward + backward of LeNet-5 (issue 7's count; forward alone 0.85 MFLOP)
@@ -88,7 +88,7 @@ function moduleSide(lenet, label) {
       const px = side * side;
       return {
         trainBatch: (b) => net.trainBatch(images.subarray(b * BATCH * px, (b + 1) * BATCH * px), data.labels.subarray(b * BATCH, (b + 1) * BATCH)).loss,
-        predictOne: (d) => net.predict(lenet.preprocess(d, side)),
+        predictOne: (d) => net.predictDrawing(d).probabilities, // preprocessing + prediction, as the page does
         predict1000: () => net.predictBatch(images.subarray(0, 1000 * px)),
         activate: async () => {},
         dispose: () => net.dispose(),
@@ -134,20 +134,23 @@ async function trainRound(side, seconds) {
   return { rate: (steps * BATCH) / wall, loss, cpuShare: (cpu.user + cpu.system) / 1e6 / wall };
 }
 
-async function predictFigures(side, d) {
+// One round of a side's predictions: single images (the drawing, through preprocessing) for `seconds`, at
+// least 20, then batches of 1000 for `seconds`, at least one. The first round warms up (JIT, allocations).
+async function predictFigures(side, d, seconds, warm) {
   await side.activate();
   const times = [];
+  if (warm) for (let i = 0; i < 10; i++) side.predictOne(d);
   const t0 = performance.now();
-  for (let i = 0; i < 300 && (i < 20 || performance.now() - t0 < PREDICT_SECONDS * 1000); i++) {
+  for (let i = 0; i < 300 && (i < 20 || performance.now() - t0 < seconds * 1000); i++) {
     const t = performance.now();
     side.predictOne(d);
     times.push(performance.now() - t);
   }
-  side.predict1000();
+  if (warm) side.predict1000();
   let n = 0;
   const t1 = performance.now();
-  while (n === 0 || performance.now() - t1 < PREDICT_SECONDS * 1000) { side.predict1000(); n += 1000; }
-  return { predictMicroseconds: median(times.slice(Math.min(10, times.length >> 1))) * 1000, batchPredictPerSecond: n / ((performance.now() - t1) / 1000) };
+  while (n === 0 || performance.now() - t1 < seconds * 1000) { side.predict1000(); n += 1000; }
+  return { predictMicroseconds: median(times) * 1000, batchPredictPerSecond: n / ((performance.now() - t1) / 1000) };
 }
 
 // ---- the out-of-process sides: the native tool (one run per round) and PyTorch (one process, a command per round) ----
@@ -257,16 +260,31 @@ for (let r = 0; r < ROUNDS; r++) {
   process.stderr.write(`round ${r + 1}/${ROUNDS} done (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
 }
 
-// Preprocessing alone (the SIMD build), then each side's predictions.
+// Predictions, in alternating rounds like the training: each round, preprocessing alone (the SIMD build),
+// then every side's single-image latency and batch rate; each figure is the median over rounds.
 const pre = [];
-for (let i = 0; i < 200; i++) {
-  const t = performance.now();
-  builds.simd.preprocess(pen, 28);
-  pre.push(performance.now() - t);
+const predicted = {};
+for (let r = 0; r < ROUNDS; r++) {
+  for (let i = 0; i < (r === 0 ? 60 : 40); i++) {
+    const t = performance.now();
+    builds.simd.preprocess(pen, 28);
+    if (r > 0 || i >= 20) pre.push(performance.now() - t);
+  }
+  for (const preset of PRESETS) {
+    for (const [key, side] of Object.entries(sides)) {
+      if (r >= side.rounds) continue;
+      const f = await predictFigures(live[preset][key], pen, PREDICT_SECONDS / ROUNDS, r === 0);
+      const p = ((predicted[preset] ??= {})[key] ??= { single: [], batch: [] });
+      p.single.push(f.predictMicroseconds);
+      p.batch.push(f.batchPredictPerSecond);
+    }
+  }
+  process.stderr.write(`prediction round ${r + 1}/${ROUNDS} done\n`);
 }
 for (const preset of PRESETS) {
   for (const key of Object.keys(sides)) {
-    Object.assign(record[preset][key], await predictFigures(live[preset][key], pen));
+    const p = predicted[preset][key];
+    Object.assign(record[preset][key], { predictMicroseconds: median(p.single), batchPredictPerSecond: median(p.batch) });
     live[preset][key].dispose();
   }
   if (torch) {
@@ -331,6 +349,7 @@ notes.push(`TF.js wasm: Conv2DBackpropFilter ${tfInfo.conv2dBackpropFilter} (che
 notes.push('TF.js: tfjs-core ops and tf.train.adam (no tfjs-layers model); bias and ReLU fused into conv and matmul where TF.js can.');
 notes.push('ConvNetJS 0.3.0 has no average pooling and no Adam: both networks use max pooling there, and adadelta ' +
   '(the optimizer step runs once per 128 images, well under 1 % of the time).');
+notes.push('This module\'s single-image latency is `net.predictDrawing(drawing)`: the 280x280 RGBA drawing copied in, preprocessed and classified.');
 notes.push('TF.js and ConvNetJS predict on 32x32 floats; their single-image latency includes this module\'s preprocessing (SIMD build) of the drawing.');
 notes.push(`TF.js cpu backend: ${SLOW_ROUNDS} round(s) of one batch each (a batch takes seconds), no warm-up batch.`);
 notes.push('Native tool: `lenet bench --kernels simd` on the t10k images; its predict figures exclude the 280x280 drawing\'s preprocessing, as do PyTorch\'s.');
@@ -346,7 +365,7 @@ const report = {
   versions: { tfjs: tfInfo.version, convnetjs: convnetjsVersion, pytorch: torch?.version ?? null },
   sides: Object.fromEntries([...Object.entries(sides).map(([k, s]) => [k, s.label]), ...Object.entries(external)]),
   simdPeak: { gflops: peakGflops, max: Math.max(...peaks), rounds: peaks, ceilingSamplesPerSecond: ceiling },
-  preprocessMicroseconds: median(pre.slice(20)) * 1000,
+  preprocessMicroseconds: median(pre) * 1000,
   results,
   browserThreads,
   notes,

@@ -94,6 +94,17 @@ class Axis {
   float w0_[kBox] = {}, w1_[kBox] = {};  // and their weights
 };
 
+// h[0..kBox) = 0 for the next source row. Written out: as a loop or `= {}` it became a call to memset per
+// row under Emscripten (a tenth of the whole preprocessing).
+inline void clear_row(float* h) {
+#if LENET_HAVE_SIMD
+  static_assert(kBox % 4 == 0, "whole vectors");
+  for (int i = 0; i < kBox; i += 4) wasm_v128_store(h + i, wasm_f32x4_splat(0.0f));
+#else
+  std::fill(h, h + kBox, 0.0f);
+#endif
+}
+
 // The recipe over an ink source, which answers two questions about a row y:
 //   extent(y, first, last): the first and last pixel with ink (> 0); false if the row has none;
 //   each_run(y, x0, x1, f): calls f(a, b, ink) for every maximal run [a, b] within [x0, x1] of pixels
@@ -137,16 +148,17 @@ bool digit_to_field(float* out, int height, int side, const Source& src) {
   // rows of kBox, a trip count the compiler knows (h is 0 past tw). Every box cell sums its
   // terms in source order.
   float box[kBox * kBox] = {};
+  float h[kBox] = {};
   for (int y = 0; y < bh; ++y) {
     const int first = row_first[by0 + y];
     if (first < 0) continue;
-    float h[kBox] = {};
     src.each_run(by0 + y, first, row_last[by0 + y], [&](int a, int b, float ink) {
       ax.cells(a - bx0, b - bx0, [&](int i, float w) { h[i] += ink * w; });
     });
     ay.cells(y, y, [&](int j, float w) {
       for (int i = 0; i < kBox; ++i) box[j * kBox + i] += w * h[i];
     });
+    clear_row(h);
   }
 
   // Centre of mass to the field's centre by an integer shift, as MNIST did, clamped so the box stays inside
