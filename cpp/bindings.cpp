@@ -102,8 +102,8 @@ val tensor_to_js(const Tensor& t, std::vector<float>& out_buffer) {
 // Staging memory shared by a handle and lenet.js: input views are filled at once, output views copied at
 // once, and no C++ call runs between handing out a view and using it.
 struct Staging {
-  std::vector<float> f32;
-  std::vector<uint8_t> u8;
+  std::vector<float, CacheAligned<float>> f32;
+  std::vector<uint8_t, CacheAligned<uint8_t>> u8;  // a drawing's rows are read 64 bytes at a time
   std::vector<uint8_t> labels;
   std::vector<float> out;
   std::vector<uint8_t> bytes_out;
@@ -150,7 +150,7 @@ struct Staging {
   }
   // A big drawing's staging bytes go back to malloc once used (wasm memory itself never shrinks).
   void release_big_u8() {
-    if (u8.capacity() > (1u << 20)) std::vector<uint8_t>().swap(u8);
+    if (u8.capacity() > (1u << 20)) decltype(u8)().swap(u8);
   }
   const uint8_t* label_data(int n) {
     if (labels.size() != static_cast<size_t>(n))

@@ -15,6 +15,8 @@
 
 namespace lenet {
 
+using AlignedFloats = std::vector<float, CacheAligned<float>>;
+
 namespace {
 
 const char* const kLayerNames[kLayerCount] = {"C1", "S2", "C3", "S4", "C5", "F6", "OUTPUT"};
@@ -119,19 +121,20 @@ struct Network::Impl {
   Config config;
   Rng dropout_rng;
   Built net;
-  std::vector<float> params, grads;      // one flat allocation each; layers hold views into them
+  AlignedFloats params, grads;           // one flat allocation each; layers hold views into them
   std::vector<ParamSpan> spans;          // weights and biases, layer by layer
   std::vector<LayerId> span_owner;
-  std::vector<std::vector<float>> acts;  // acts[0]: input [N][1][32][32]; acts[i + 1]: output of layer i
-  std::vector<std::vector<float>> dacts; // gradients of the same
-  std::vector<float> scratch;
+  std::vector<AlignedFloats> acts;       // acts[0]: input [N][1][32][32]; acts[i + 1]: output of layer i
+  std::vector<AlignedFloats> dacts;      // gradients of the same
+  AlignedFloats scratch;
   int capacity = 0;
   int last_n = 0;  // batch size of the last forward pass (0: none yet)
   OptimizerState optimizer;
   bool frozen[kLayerCount] = {};
   int64_t steps = 0;
   float reference_loss = -1;                  // the first step's loss, the yardstick for "exploded"
-  std::vector<float> saved_params, saved_opt; // the state before the current step, for divergence
+  AlignedFloats saved_params;                 // the state before the current step, for divergence
+  std::vector<float> saved_opt;
   std::vector<bool> active;                   // spans the optimizer updates (not frozen), see active_spans
   // Data-parallel training (set_threads): one replica per extra thread, each with its own buffers and
   // dropout stream; their parameters are copied from this one before every step.
@@ -579,7 +582,7 @@ std::vector<uint8_t> Network::save() const {
   for (int i = 0; i < kLayerCount; ++i)
     if (m.frozen[i]) contents.frozen |= 1u << i;
   contents.steps = static_cast<uint64_t>(m.steps);
-  contents.params = m.params;
+  contents.params.assign(m.params.begin(), m.params.end());
   return encode_model(contents);
 }
 

@@ -85,34 +85,6 @@ inline void map1(float* out, const float* in, size_t n, F f) {
   }
 }
 
-// map1 for the costly functions (sigmoid, tanh: some 30 operations a vector), four vectors a step as in map1,
-// where runs of equal inputs are common: a convolution over blank paper outputs its bias at every such pixel,
-// and a step whose four vectors all equal (same bits) the last vector of the step before takes its result.
-// On a drawn digit that skips about half of C1's sigmoids; where nothing repeats it costs a compare a vector.
-template <class F>
-inline void map1_runs(float* out, const float* in, size_t n, F f) {
-  size_t i = 0;
-  v128_t prev_in = wasm_i32x4_splat(0), prev_out = f(prev_in);
-  for (; i + 16 <= n; i += 16) {
-    const v128_t a = wasm_v128_load(in + i), b = wasm_v128_load(in + i + 4);
-    const v128_t c = wasm_v128_load(in + i + 8), d = wasm_v128_load(in + i + 12);
-    const v128_t same = wasm_v128_and(wasm_v128_and(wasm_i32x4_eq(a, prev_in), wasm_i32x4_eq(b, prev_in)),
-                                      wasm_v128_and(wasm_i32x4_eq(c, prev_in), wasm_i32x4_eq(d, prev_in)));
-    if (wasm_i32x4_all_true(same)) {
-      for (int k = 0; k < 16; k += 4) wasm_v128_store(out + i + k, prev_out);
-      continue;
-    }
-    const v128_t fa = f(a), fb = f(b), fc = f(c), fd = f(d);
-    wasm_v128_store(out + i, fa);
-    wasm_v128_store(out + i + 4, fb);
-    wasm_v128_store(out + i + 8, fc);
-    wasm_v128_store(out + i + 12, fd);
-    prev_in = d;
-    prev_out = fd;
-  }
-  if (i < n) map1(out + i, in + i, n - i, f);
-}
-
 // out[i] = f(dy[i], y[i]) over n floats.
 template <class F>
 inline void map2(float* out, const float* dy, const float* y, size_t n, F f) {
@@ -146,7 +118,7 @@ void relu_bwd__wasmsimd(float* dx, const float* dy, const float* y, size_t n) {
   map2(dx, dy, y, n, [zero](v128_t g, v128_t v) { return wasm_v128_and(g, wasm_f32x4_gt(v, zero)); });
 }
 
-void sigmoid_fwd__wasmsimd(float* y, const float* x, size_t n) { map1_runs(y, x, n, [](v128_t v) { return sigmoid_f32x4(v); }); }
+void sigmoid_fwd__wasmsimd(float* y, const float* x, size_t n) { map1(y, x, n, [](v128_t v) { return sigmoid_f32x4(v); }); }
 
 // s' = s (1 - s), in the scalar reference's order
 void sigmoid_bwd__wasmsimd(float* dx, const float* dy, const float* y, size_t n) {
@@ -158,7 +130,7 @@ void sigmoid_bwd__wasmsimd(float* dx, const float* dy, const float* y, size_t n)
 
 void tanh_fwd__wasmsimd(float* y, const float* x, size_t n, float a, float s) {
   const v128_t va = wasm_f32x4_splat(a), vs = wasm_f32x4_splat(s);
-  map1_runs(y, x, n, [va, vs](v128_t v) { return wasm_f32x4_mul(va, tanh_f32x4(wasm_f32x4_mul(vs, v))); });
+  map1(y, x, n, [va, vs](v128_t v) { return wasm_f32x4_mul(va, tanh_f32x4(wasm_f32x4_mul(vs, v))); });
 }
 
 // (a tanh(s x))' = s (a - y^2 / a), in the scalar reference's order

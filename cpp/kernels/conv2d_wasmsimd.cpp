@@ -104,39 +104,6 @@ void fwd_tile(float* y, ptrdiff_t P, const float* wp, const float* b, const floa
     for (int v = 0; v < NV; ++v) wasm_v128_store(y + r * P + 4 * v, acc[r][v]);
 }
 
-// The same reading straight from the input (rows W apart), a kernel row (c, ki) at a time: its K taps read
-// one stretch of 4 NV + K - 1 floats of input row (c, oh + ki), and where that stretch is all zero bits
-// (blank paper around a digit: background 0) the K taps are skipped. Skipping adds nothing: each skipped
-// product is a zero, so the sum is the one the scalar reference makes, term order and all.
-template <int MR, int NV>
-void fwd_tile_direct(float* y, ptrdiff_t P, const float* wp, const float* b, const float* xp, const float* taps,
-                     const ConvShape& s) {
-  const int K = s.K, span = 4 * NV + K - 1;  // >= 4
-  v128_t acc[MR][NV];
-  for (int r = 0; r < MR; ++r)
-    for (int v = 0; v < NV; ++v) acc[r][v] = splat(b + r);
-  for (int k = 0, blocks = s.C * K; blocks > 0; --blocks) {
-    const float* row = xp + tap_offset(taps, k);  // tap (c, ki, 0)
-    v128_t any = wasm_v128_load(row + span - 4);
-    for (int i = 0; i + 4 < span; i += 4) any = wasm_v128_or(any, wasm_v128_load(row + i));
-    if (!wasm_v128_any_true(any)) {
-      k += K;
-      wp += K * MR;
-      continue;
-    }
-    for (int kj = 0; kj < K; ++kj, ++k, wp += MR) {
-      v128_t xv[NV];
-      for (int v = 0; v < NV; ++v) xv[v] = wasm_v128_load(row + kj + 4 * v);
-      for (int r = 0; r < MR; ++r) {
-        const v128_t wv = splat(wp + r);
-        for (int v = 0; v < NV; ++v) acc[r][v] = wasm_f32x4_add(acc[r][v], wasm_f32x4_mul(wv, xv[v]));
-      }
-    }
-  }
-  for (int r = 0; r < MR; ++r)
-    for (int v = 0; v < NV; ++v) wasm_v128_store(y + r * P + 4 * v, acc[r][v]);
-}
-
 // The same for one pixel, scalar (the tail).
 template <int MR>
 void fwd_pixel(float* y, ptrdiff_t P, const float* wp, const float* b, const float* xp, const float* taps, int CKK) {
@@ -151,15 +118,11 @@ void fwd_pixel(float* y, ptrdiff_t P, const float* wp, const float* b, const flo
 // of P over the shifted copy, or each output row straight from the input: see conv2d_fwd__wasmsimd).
 template <int MR>
 void fwd_maps(float* y, int P, const float* wp, const float* b, const float* xs, const float* taps, int CKK,
-              int rows, int len, ptrdiff_t xstride, bool skip_zero, const ConvShape& s) {
+              int rows, int len, ptrdiff_t xstride) {
   for (int i = 0; i < rows; ++i) {
     float* yr = y + static_cast<ptrdiff_t>(i) * len;
     const float* xr = xs + i * xstride;
     int p = 0;
-    if (skip_zero) {
-      for (; p + 8 <= len; p += 8) fwd_tile_direct<MR, 2>(yr + p, P, wp, b, xr + p, taps, s);
-      for (; p + 4 <= len; p += 4) fwd_tile_direct<MR, 1>(yr + p, P, wp, b, xr + p, taps, s);
-    }
     for (; p + 8 <= len; p += 8) fwd_tile<MR, 2>(yr + p, P, wp, b, xr + p, taps, CKK);
     for (; p + 4 <= len; p += 4) fwd_tile<MR, 1>(yr + p, P, wp, b, xr + p, taps, CKK);
     for (; p < len; ++p) fwd_pixel<MR>(yr + p, P, wp, b, xr + p, taps, CKK);
@@ -310,21 +273,15 @@ void conv2d_fwd__wasmsimd(float* y, const float* x, const float* w, const float*
     const float* xn = x + n * in_sample;
     if (!direct) shift_copy(xs, xn, s);
     const float* src = direct ? xn : xs;
-    // Zero skipping pays where the paper is blank (a drawn or MNIST digit at background 0: C1 of one digit
-    // about 25 % faster) and costs where nothing is zero (about 30 % slower), so it is used when the
-    // sample's first pixel is all zero bits.
-    uint32_t corner;
-    std::memcpy(&corner, xn, sizeof corner);
-    const bool skip_zero = direct && corner == 0;
     float* yn = y + n * out_sample;
     for (int oc = 0; oc < s.OC; oc += panel_maps(s.OC - oc)) {
       float* yp = yn + oc * P;
       const float* wq = wp + oc * CKK;
       switch (panel_maps(s.OC - oc)) {
-        case 4: fwd_maps<4>(yp, P, wq, b + oc, src, taps, CKK, rows, len, xstride, skip_zero, s); break;
-        case 3: fwd_maps<3>(yp, P, wq, b + oc, src, taps, CKK, rows, len, xstride, skip_zero, s); break;
-        case 2: fwd_maps<2>(yp, P, wq, b + oc, src, taps, CKK, rows, len, xstride, skip_zero, s); break;
-        default: fwd_maps<1>(yp, P, wq, b + oc, src, taps, CKK, rows, len, xstride, skip_zero, s); break;
+        case 4: fwd_maps<4>(yp, P, wq, b + oc, src, taps, CKK, rows, len, xstride); break;
+        case 3: fwd_maps<3>(yp, P, wq, b + oc, src, taps, CKK, rows, len, xstride); break;
+        case 2: fwd_maps<2>(yp, P, wq, b + oc, src, taps, CKK, rows, len, xstride); break;
+        default: fwd_maps<1>(yp, P, wq, b + oc, src, taps, CKK, rows, len, xstride); break;
       }
     }
   }
