@@ -45,9 +45,9 @@ void check_common_args(const float* out, int width, int height, int side) {
 // One axis of the resampling, n_src sources to n_out cells; a cell's weights sum to 1.
 // Shrinking (n_out <= n_src) averages areas. In units of 1/n_out of a source pixel, source x covers
 // [x n_out, (x+1) n_out) and cell i covers [i n_src, (i+1) n_src), so a source's weight in a cell is
-// their overlap / n_src, and so is a whole run's: whole numbers, no tables, and a division only for the
-// two cells at a run's ends (the ones between are covered whole: weight 1). Enlarging (a digit under 20 px) is bilinear between the two nearest source
-// centres, clamped at the ends: a table of at most 20 cells.
+// their overlap / n_src, and so is a whole run's: whole numbers, no tables, and a multiply only for the
+// two cells at a run's ends (the ones between are covered whole: weight 1). Enlarging (a digit under
+// 20 px) is bilinear between the two nearest source centres, clamped at the ends: a table of at most 20.
 class Axis {
  public:
   Axis(int n_src, int n_out) : n_src_(n_src), n_out_(n_out), shrink_(n_out <= n_src), inv_src_(1.0 / n_src) {

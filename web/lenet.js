@@ -107,6 +107,14 @@ export async function loadLeNet(options = {}) {
   return new LeNet(Module, Module.buildName());
 }
 
+// A view of all of wasm memory as it is now. Emscripten's HEAP* views follow growth on the thread that
+// grew the memory; in the threaded build another thread may have grown it, so the memory object decides.
+function heap(M, Type) {
+  const buffer = M.wasmMemory?.buffer ?? M.HEAPU8.buffer;
+  const known = Type === Uint8Array ? M.HEAPU8 : Type === Uint32Array ? M.HEAPU32 : M.HEAPF32;
+  return known.buffer === buffer ? known : new Type(buffer);
+}
+
 // A drawing for preprocess() / predictDrawing(): ImageData or { data, width, height } (RGBA, or 1 byte per
 // pixel). Returns it with its channel count, or throws saying what is wrong.
 function checkDrawing(image, who) {
@@ -207,17 +215,18 @@ export class Network {
     const { data, width, height, channels } = checkDrawing(image, 'predictDrawing()');
     const h = this.#h();
     const M = this.#M;
-    const at = h.stageDrawing(data.length); // first: it may grow wasm memory, which replaces M.HEAPU8
-    M.HEAPU8.set(data, at);
+    const at = h.stageDrawing(data.length); // first: it may grow wasm memory, which replaces the views
+    heap(M, Uint8Array).set(data, at);
     const status = h.predictStaged(width, height, channels);
     if (status < 0) raise(h.lastError());
     if (status === 0) return null;
     this.#result ??= h.resultAddress() >> 2;
-    const probs = M.HEAPU32[this.#result] >> 2;
-    const input = M.HEAPU32[this.#result + 1] >> 2;
+    const words = heap(M, Uint32Array), floats = heap(M, Float32Array);
+    const probs = words[this.#result] >> 2;
+    const input = words[this.#result + 1] >> 2;
     return {
-      probabilities: M.HEAPF32.slice(probs, probs + 10),
-      input: M.HEAPF32.slice(input, input + this.#side * this.#side),
+      probabilities: floats.slice(probs, probs + 10),
+      input: floats.slice(input, input + this.#side * this.#side),
     };
   }
 

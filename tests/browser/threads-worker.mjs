@@ -72,6 +72,14 @@ self.onmessage = async () => {
     }
     out.diverged = diverged;
     out.stillPredicts = Array.from(wild.predict(b.images.subarray(0, 784))).every(Number.isFinite);
+    // A drawing through the threaded build's shared memory, in one call and in two: the same numbers.
+    const drawing = { data: new Uint8ClampedArray(300 * 200 * 4), width: 300, height: 200 };
+    for (let y = 30; y < 170; y++) for (let x = 140 + (y >> 3); x < 160 + (y >> 3); x++) drawing.data[(y * 300 + x) * 4 + 3] = 255;
+    const seen = two.predictDrawing(drawing);
+    const image = lenet.preprocess(drawing, two.inputSize);
+    const probs = two.predict(image);
+    out.drawingMatches = seen !== null && seen.input.every((v, i) => v === image[i]) &&
+      seen.probabilities.every((p, i) => p === probs[i]);
     out.savedAfterDivergence = wild.save().length === before.length;
 
     // The module's thread pool is shared: once its threads are all taken, another network is told so and

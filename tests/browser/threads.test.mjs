@@ -42,6 +42,7 @@ test('the threaded build trains, reports errors and shares its thread pool', { t
   assert.equal(out.diverged?.name, 'DivergenceError');
   assert.match(out.diverged.message, /^training diverged at step \d+: .*last good step/);
   assert.equal(out.stillPredicts, true);
+  assert.equal(out.drawingMatches, true, 'predictDrawing in the threaded build = preprocess + predict');
   assert.equal(out.savedAfterDivergence, true);
   // pool of 3: two's one extra, wild's one, then one more network gets the last; the next is refused
   assert.ok(out.refused, 'some network was refused threads once the pool was taken');
