@@ -210,7 +210,7 @@ class NetworkHandle {
     });
   }
   // The drawing fast path behind lenet.js's predictDrawing: plain numbers across the boundary and no JS
-  // objects per call (an Embind view or object costs microseconds, a tenth of a prediction).
+  // objects per call (each Embind view or object costs 1-3 us, measured under Node).
   // stageDrawing(n) sizes the byte staging and returns its address (JS copies the drawing in through
   // HEAPU8); predictStaged(width, height, channels) preprocesses it to this network's input size and
   // predicts: 1 with the probabilities and the image the network saw at the two addresses stored at
