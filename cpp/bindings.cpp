@@ -145,7 +145,7 @@ struct Staging {
     bm.width = width;
     bm.height = height;
     bm.channels = channels;
-    f32.assign(static_cast<size_t>(side) * side, 0.0f);
+    f32.resize(static_cast<size_t>(side) * side);  // preprocess_drawing writes all of it (or reports empty)
     return preprocess_drawing(f32.data(), bm, side);
   }
   // A big drawing's staging bytes go back to malloc once used (wasm memory itself never shrinks).

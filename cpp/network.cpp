@@ -141,6 +141,7 @@ struct Network::Impl {
   std::vector<std::unique_ptr<Impl>> replicas;
   std::unique_ptr<WorkerPool> pool;
   std::vector<LossResult> part_results;
+  std::vector<std::pair<double, int>> eval_results;  // eval_parts' per part, kept: prediction is a hot path
 
   explicit Impl(const Config& c)
       : config(c),
@@ -406,16 +407,16 @@ struct Network::Impl {
   // results as on one thread). Returns the summed loss and the correct count.
   std::pair<double, int> eval_parts(const float* images, const uint8_t* labels, int n, float* probs) {
     const Split sp = split_of(n);
-    std::vector<std::pair<double, int>> parts(static_cast<size_t>(sp.parts));
+    eval_results.resize(static_cast<size_t>(sp.parts));  // allocates once
     const size_t pixels = static_cast<size_t>(config.input_size) * config.input_size;
     on_parts(sp, [&](Impl& w, int k) {
       const int start = sp.start(k);
-      parts[static_cast<size_t>(k)] =
+      eval_results[static_cast<size_t>(k)] =
           w.eval_range(images + static_cast<size_t>(start) * pixels, labels ? labels + start : nullptr, sp.count(k),
                        probs ? probs + static_cast<size_t>(start) * kClasses : nullptr);
     });
     std::pair<double, int> total{0.0, 0};
-    for (const auto& [loss, correct] : parts) {
+    for (const auto& [loss, correct] : eval_results) {
       total.first += loss;
       total.second += correct;
     }
