@@ -89,6 +89,19 @@ val guarded(F&& f) {
   }
 }
 
+// The drawing calls' form of guarded(): plain numbers across the boundary, no JS object per call (each
+// Embind view or object costs 1-3 us, measured under Node). f returns its status (>= 0); an exception
+// becomes -1 with its error_result kept in `error` for lastError().
+template <typename F>
+int guarded_status(val& error, F&& f) {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    error = error_result(e);
+    return -1;
+  }
+}
+
 val tensor_to_js(const Tensor& t, std::vector<float>& out_buffer) {
   out_buffer = t.data;
   val shape = val::array();
@@ -147,6 +160,11 @@ struct Staging {
     bm.channels = channels;
     f32.resize(static_cast<size_t>(side) * side);  // preprocess_drawing writes all of it (or reports empty)
     return preprocess_drawing(f32.data(), bm, side);
+  }
+  // Sizes the byte staging for a drawing and returns its address (JS copies the drawing in through HEAPU8).
+  uintptr_t stage_u8(int count) {
+    u8.resize(static_cast<size_t>(std::max(count, 0)));
+    return reinterpret_cast<uintptr_t>(u8.data());
   }
   // A big drawing's staging bytes go back to malloc once used (wasm memory itself never shrinks).
   void release_big_u8() {
@@ -209,18 +227,13 @@ class NetworkHandle {
       return r;
     });
   }
-  // The drawing fast path behind lenet.js's predictDrawing: plain numbers across the boundary and no JS
-  // objects per call (each Embind view or object costs 1-3 us, measured under Node).
-  // stageDrawing(n) sizes the byte staging and returns its address (JS copies the drawing in through
-  // HEAPU8); predictStaged(width, height, channels) preprocesses it to this network's input size and
-  // predicts: 1 with the probabilities and the image the network saw at the two addresses stored at
-  // resultAddress(), 0 when nothing is drawn, -1 after an error (lastError() says what, as guarded() would).
-  uintptr_t stageDrawing(int count) {
-    io_.u8.resize(static_cast<size_t>(std::max(count, 0)));
-    return reinterpret_cast<uintptr_t>(io_.u8.data());
-  }
+  // lenet.js's predictDrawing: stageDrawing(n) sizes the byte staging and returns its address;
+  // predictStaged(width, height, channels) preprocesses it to this network's input size and predicts:
+  // 1 with the probabilities and the image the network saw at the two addresses stored at resultAddress(),
+  // 0 when nothing is drawn, -1 after an error (lastError() says what).
+  uintptr_t stageDrawing(int count) { return io_.stage_u8(count); }
   int predictStaged(int width, int height, int channels) {
-    try {
+    return guarded_status(last_error_, [&] {
       const bool drawn = io_.drawing_to_f32(width, height, channels, net().input_size());
       io_.release_big_u8();
       if (!drawn) return 0;
@@ -229,10 +242,7 @@ class NetworkHandle {
       result_[0] = reinterpret_cast<uintptr_t>(io_.out.data());
       result_[1] = reinterpret_cast<uintptr_t>(io_.f32.data());
       return 1;
-    } catch (const std::exception& e) {
-      last_error_ = error_result(e);
-      return -1;
-    }
+    });
   }
   uintptr_t resultAddress() const { return reinterpret_cast<uintptr_t>(result_); }
   val lastError() const { return last_error_; }
@@ -291,22 +301,23 @@ class NetworkHandle {
 // Drawing preprocessing (cpp/preprocess.h) over a staged RGBA or gray bitmap.
 class Preprocessor {
  public:
-  val input(int count) { return io_.u8_input(count); }
-  val run(int width, int height, int channels, int side) {
-    return guarded([&] {
-      val r = val::object();
-      if (!io_.drawing_to_f32(width, height, channels, side)) {
-        r.set("empty", true);
-        return r;
-      }
-      r.set("data", val(emscripten::typed_memory_view(io_.f32.size(), io_.f32.data())));
-      return r;
+  // lenet.js's preprocess, the same way as predictDrawing: stage(n) returns the byte staging's address;
+  // runStaged(width, height, channels, side) returns 1 with the side x side image at outputAddress(), 0
+  // when nothing is drawn, -1 after an error (lastError() says what).
+  uintptr_t stage(int count) { return io_.stage_u8(count); }
+  int runStaged(int width, int height, int channels, int side) {
+    return guarded_status(last_error_, [&] {
+      const bool drawn = io_.drawing_to_f32(width, height, channels, side);
+      io_.release_big_u8();
+      return drawn ? 1 : 0;
     });
   }
-  void release() { io_.release_big_u8(); }
+  uintptr_t outputAddress() const { return reinterpret_cast<uintptr_t>(io_.f32.data()); }
+  val lastError() const { return last_error_; }
 
  private:
   Staging io_;
+  val last_error_ = val::undefined();
 };
 
 val preset_config(const std::string& name) {
@@ -374,9 +385,10 @@ EMSCRIPTEN_BINDINGS(lenet) {
       .function("parameterCount", &lenet::NetworkHandle::parameterCount);
   class_<lenet::Preprocessor>("Preprocessor")
       .constructor<>()
-      .function("input", &lenet::Preprocessor::input)
-      .function("run", &lenet::Preprocessor::run)
-      .function("release", &lenet::Preprocessor::release);
+      .function("stage", &lenet::Preprocessor::stage)
+      .function("runStaged", &lenet::Preprocessor::runStaged)
+      .function("outputAddress", &lenet::Preprocessor::outputAddress)
+      .function("lastError", &lenet::Preprocessor::lastError);
   function("presetConfig", &lenet::preset_config);
   function("checkConfig", &lenet::check_config);
   function("buildName", &lenet::build_name);

@@ -374,12 +374,14 @@ export class LeNet {
   preprocess(image, inputSize = 28) {
     const { data, width, height, channels } = checkDrawing(image, 'preprocess()');
     if (inputSize !== 28 && inputSize !== 32) throw new Error('inputSize must be 28 or 32');
-    this.#pre ??= new this.#M.Preprocessor();
-    this.#pre.input(data.length).set(data);
-    const r = raise(this.#pre.run(width, height, channels, inputSize));
-    const out = r.empty ? null : new Float32Array(r.data);
-    this.#pre.release();
-    return out;
+    const pre = (this.#pre ??= new this.#M.Preprocessor());
+    const at = pre.stage(data.length); // first: it may grow wasm memory, which replaces the views
+    heap(this.#M, Uint8Array).set(data, at);
+    const status = pre.runStaged(width, height, channels, inputSize);
+    if (status < 0) raise(pre.lastError());
+    if (status === 0) return null;
+    const out = pre.outputAddress() >> 2;
+    return heap(this.#M, Float32Array).slice(out, out + inputSize * inputSize);
   }
 
   /** Bytes of wasm memory, and bytes malloc'd in it (for leak checks). */
