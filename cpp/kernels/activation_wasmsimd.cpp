@@ -14,8 +14,11 @@ namespace {
 
 // e^x for x in about [-87, 88] (clamped there, so the result stays a normal float; NaN stays NaN).
 // Cody and Waite's range reduction x = n ln2 + r, |r| <= ln2/2, with ln2 split in two so n ln2_hi is
-// exact; e^r by Cephes' expf polynomial (Moshier, Cephes Math Library, expf.c); 2^n built in the
-// exponent bits. Relative error about 1e-7 over the range.
+// exact; e^r by a degree-5 polynomial (its coefficients interpolate e^r at the six Chebyshev nodes of
+// [-ln2/2, ln2/2]: relative error 1.6e-7 there); 2^n built in the exponent bits. 27 vector operations per
+// sigmoid where Cephes' degree-7 expf polynomial took 30: sigmoid on 8,084 floats under Node went from
+// about 13.7 to 10.9 us. (Rounding y = x log2(e) and taking 2^y directly saves 3 more, but costs a relative
+// error of |x| 6e-8: 1.2e-6 at x = 20, over the accuracy test's bound.)
 inline v128_t exp_f32x4(v128_t x) {
   // pmin/pmax with x first return x when it is NaN
   x = wasm_f32x4_pmax(wasm_f32x4_pmin(x, wasm_f32x4_splat(88.0f)), wasm_f32x4_splat(-87.0f));
@@ -27,14 +30,13 @@ inline v128_t exp_f32x4(v128_t x) {
   const v128_t n = wasm_f32x4_sub(t, magic);
   v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693359375f)));
   r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(-2.12194440e-4f)));
-  // The polynomial by Estrin's scheme (three independent pairs joined by r^2 and r^4) rather than Horner's:
-  // the same terms, a dependency chain half as long, so the vectors of one loop step overlap.
+  // Estrin's scheme (three independent pairs joined by r^2 and r^4) rather than Horner's: a dependency
+  // chain half as long, so the vectors of one loop step overlap.
   const v128_t r2 = wasm_f32x4_mul(r, r), r4 = wasm_f32x4_mul(r2, r2);
-  const v128_t p01 = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_splat(1.9875691500e-4f), r), wasm_f32x4_splat(1.3981999507e-3f));
-  const v128_t p23 = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_splat(8.3334519073e-3f), r), wasm_f32x4_splat(4.1665795894e-2f));
-  const v128_t p45 = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_splat(1.6666665459e-1f), r), wasm_f32x4_splat(5.0000001201e-1f));
-  v128_t p = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(p01, r4), wasm_f32x4_mul(p23, r2)), p45);
-  p = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(p, r2), r), wasm_f32x4_splat(1.0f));
+  const v128_t p01 = wasm_f32x4_add(r, wasm_f32x4_splat(1.0000001192e+00f));  // c1 = 1 exactly
+  const v128_t p23 = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_splat(1.6666504741e-01f), r), wasm_f32x4_splat(4.9998870492e-01f));
+  const v128_t p45 = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_splat(8.3691487089e-03f), r), wasm_f32x4_splat(4.1917506605e-02f));
+  const v128_t p = wasm_f32x4_add(wasm_f32x4_add(p01, wasm_f32x4_mul(p23, r2)), wasm_f32x4_mul(p45, r4));
   // 2^n: t's bits shifted left by 23 are n << 23 (the magic constant's low 9 bits are zero); add the bias.
   const v128_t two_n = wasm_i32x4_add(wasm_i32x4_shl(t, 23), wasm_i32x4_splat(127 << 23));
   return wasm_f32x4_mul(p, two_n);
