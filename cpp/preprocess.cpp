@@ -90,18 +90,22 @@ class Axis {
   int n_src_, n_out_;
   bool shrink_;
   double inv_src_;  // a multiply, not a division, per run end
-  int x0_[kBox] = {}, x1_[kBox] = {};    // enlarging: cell i's two sources
-  float w0_[kBox] = {}, w1_[kBox] = {};  // and their weights
+  // enlarging: cell i's two sources and their weights (set for i < n_out_ only when enlarging, read only then)
+  int x0_[kBox], x1_[kBox];
+  float w0_[kBox], w1_[kBox];
 };
 
-// h[0..kBox) = 0 for the next source row. Written out: as a loop or `= {}` it became a call to memset per
-// row under Emscripten (a tenth of the whole preprocessing).
-inline void clear_row(float* h) {
+// p[0..n) = 0, n a multiple of 4. Written out: as a loop, `= {}` or std::fill it became a call to memset
+// under Emscripten, whose byte-loop memset took a tenth of the whole preprocessing (the box, the output and
+// a row buffer per source row).
+#if LENET_HAVE_SIMD && defined(__clang__)
+__attribute__((no_builtin("memset")))
+#endif
+void zero_floats(float* p, int n) {
 #if LENET_HAVE_SIMD
-  static_assert(kBox % 4 == 0, "whole vectors");
-  for (int i = 0; i < kBox; i += 4) wasm_v128_store(h + i, wasm_f32x4_splat(0.0f));
+  for (int i = 0; i < n; i += 4) wasm_v128_store(p + i, wasm_f32x4_splat(0.0f));
 #else
-  std::fill(h, h + kBox, 0.0f);
+  std::fill(p, p + n, 0.0f);
 #endif
 }
 
@@ -147,8 +151,11 @@ bool digit_to_field(float* out, int height, int side, const Source& src) {
   // meets), then h added into the rows of box[th][tw] (rows kBox apart) that this source row meets: whole
   // rows of kBox, a trip count the compiler knows (h is 0 past tw). Every box cell sums its
   // terms in source order.
-  float box[kBox * kBox] = {};
-  float h[kBox] = {};
+  static_assert(kBox % 4 == 0, "whole vectors");
+  float box[kBox * kBox];
+  float h[kBox];
+  zero_floats(box, kBox * kBox);
+  zero_floats(h, kBox);
   for (int y = 0; y < bh; ++y) {
     const int first = row_first[by0 + y];
     if (first < 0) continue;
@@ -158,7 +165,7 @@ bool digit_to_field(float* out, int height, int side, const Source& src) {
     ay.cells(y, y, [&](int j, float w) {
       for (int i = 0; i < kBox; ++i) box[j * kBox + i] += w * h[i];
     });
-    clear_row(h);
+    zero_floats(h, kBox);
   }
 
   // Centre of mass to the field's centre by an integer shift, as MNIST did, clamped so the box stays inside
@@ -181,7 +188,7 @@ bool digit_to_field(float* out, int height, int side, const Source& src) {
   const int oy = std::clamp(static_cast<int>(std::lround(kField / 2.0 - my / mass)), 0, kField - th);
 
   const int pad = (side - kField) / 2;
-  std::fill(out, out + side * side, 0.0f);
+  zero_floats(out, side * side);  // side is 28 or 32
   const float inv_peak = 1.0f / peak;
   for (int j = 0; j < th; ++j) {
     for (int i = 0; i < tw; ++i) out[(pad + oy + j) * side + pad + ox + i] = box[j * kBox + i] * inv_peak;
