@@ -140,14 +140,53 @@ void fwd_pixel(float* y, ptrdiff_t P, const float* wp, const float* b, const flo
   for (int r = 0; r < MR; ++r) y[r * P] = acc[r];
 }
 
+// Output rows whose whole window is +0.0 in every channel (a digit's blank margin: with 32x32 inputs
+// about four of C1's 28 rows) are filled instead of computed, with what the tiles would compute there:
+// each map's bias plus its taps times +0, in the same order. That is the bias itself, unless the bias is
+// -0 or a weight is not finite, so the fill is worked out that way once per call rather than assumed.
+void zero_window_outputs(float* fill, const float* w, const float* b, int OC, int CKK) {
+  for (int oc = 0; oc < OC; ++oc) {
+    float v = b[oc];
+    for (int k = 0; k < CKK; ++k) v += w[static_cast<ptrdiff_t>(oc) * CKK + k] * 0.0f;
+    fill[oc] = v;
+  }
+}
+
+// blank[i] = 1 when input rows i .. i+K-1 of sample xn are all +0.0 (all bits zero) in every channel.
+void blank_output_rows(unsigned char* blank, const float* xn, const ConvShape& s) {
+  int run = 0;  // blank input rows ending at row h
+  for (int h = 0; h < s.H; ++h) {
+    v128_t any = wasm_i32x4_splat(0);
+    uint32_t tail = 0;
+    for (int c = 0; c < s.C; ++c) {
+      const float* r = xn + (static_cast<ptrdiff_t>(c) * s.H + h) * s.W;
+      int i = 0;
+      for (; i + 4 <= s.W; i += 4) any = wasm_v128_or(any, wasm_v128_load(r + i));
+      for (; i < s.W; ++i) {
+        uint32_t bits;
+        std::memcpy(&bits, r + i, sizeof bits);
+        tail |= bits;
+      }
+    }
+    run = (wasm_v128_any_true(any) || tail) ? 0 : run + 1;
+    if (h >= s.K - 1) blank[h - s.K + 1] = run >= s.K;
+  }
+}
+
 // MR maps over `rows` runs of `len` pixels; run i reads from xs + i * xstride and writes y + i * len (one run
 // of P over the shifted copy, or each output row straight from the input: see conv2d_fwd__wasmsimd).
+// blank (direct only, else null): rows to fill with fill[0 .. MR) instead (zero_window_outputs).
 template <int MR>
 void fwd_maps(float* y, int P, const float* wp, const float* b, const float* xs, const float* taps, int CKK,
-              int rows, int len, ptrdiff_t xstride) {
+              int rows, int len, ptrdiff_t xstride, const unsigned char* blank, const float* fill) {
   for (int i = 0; i < rows; ++i) {
     float* yr = y + static_cast<ptrdiff_t>(i) * len;
     const float* xr = xs + i * xstride;
+    if (blank && blank[i]) {
+      for (int r = 0; r < MR; ++r)
+        for (int p = 0; p + 4 <= len; p += 4) wasm_v128_store(yr + r * P + p, splat(fill + r));
+      continue;
+    }
     int p = 0;
     // Panels of two maps (C1) take 16 and 12 pixels at a time (8 and 6 accumulators, 4 and 3 loads per
     // tap for 2 broadcasts): a row of 28 is 16 + 12. As 3 maps x (8 + 8 + 8 + 4) the last tile kept only
@@ -286,8 +325,8 @@ void bwd_weight_maps(float* dw, const float* dy, int P, const float* xs, const C
 }  // namespace
 
 // shapes: y [N][OC][OH][OW], x [N][C][H][W], w [OC][C][K][K], b [OC]
-// scratch: xs [C][K][H][OW], then w packed in panels of panel_maps() maps (the panel of maps oc.. at
-// oc * CKK, [CKK][maps]), then the CKK tap offsets
+// scratch: xs [C][K][H][OW] (direct: the blank-window fill and row flags), then w packed in panels of
+// panel_maps() maps (the panel of maps oc.. at oc * CKK, [CKK][maps]), then the CKK tap offsets
 void conv2d_fwd__wasmsimd(float* y, const float* x, const float* w, const float* b, const ConvShape& s,
                           float* scratch) {
   const int P = s.OH() * s.OW(), CKK = s.C * s.K * s.K;
@@ -302,19 +341,27 @@ void conv2d_fwd__wasmsimd(float* y, const float* x, const float* w, const float*
   tap_offsets(taps, s, direct);
   const int rows = direct ? s.OH() : 1, len = direct ? s.OW() : P;
   const ptrdiff_t xstride = direct ? s.W : 0;
+  // Direct tiling leaves xs unused: it holds the blank-window fill (OC floats) and row flags (OH bytes),
+  // where they fit (always in LeNet-5; not for a tiny input with many maps).
+  const bool skip_blank = direct && shifted_floats(s) >= static_cast<size_t>(s.OC) + (s.OH() + 3) / 4;
+  float* fill = xs;
+  unsigned char* blank = skip_blank ? reinterpret_cast<unsigned char*>(xs + s.OC) : nullptr;
+  if (skip_blank) zero_window_outputs(fill, w, b, s.OC, CKK);
   for (int n = 0; n < s.N; ++n) {
     const float* xn = x + n * in_sample;
+    if (skip_blank) blank_output_rows(blank, xn, s);
     if (!direct) shift_copy(xs, xn, s);
     const float* src = direct ? xn : xs;
     float* yn = y + n * out_sample;
     for (int oc = 0; oc < s.OC; oc += panel_maps(s.OC - oc)) {
       float* yp = yn + oc * P;
       const float* wq = wp + oc * CKK;
+      const float* f = fill + oc;
       switch (panel_maps(s.OC - oc)) {
-        case 4: fwd_maps<4>(yp, P, wq, b + oc, src, taps, CKK, rows, len, xstride); break;
-        case 3: fwd_maps<3>(yp, P, wq, b + oc, src, taps, CKK, rows, len, xstride); break;
-        case 2: fwd_maps<2>(yp, P, wq, b + oc, src, taps, CKK, rows, len, xstride); break;
-        default: fwd_maps<1>(yp, P, wq, b + oc, src, taps, CKK, rows, len, xstride); break;
+        case 4: fwd_maps<4>(yp, P, wq, b + oc, src, taps, CKK, rows, len, xstride, blank, f); break;
+        case 3: fwd_maps<3>(yp, P, wq, b + oc, src, taps, CKK, rows, len, xstride, blank, f); break;
+        case 2: fwd_maps<2>(yp, P, wq, b + oc, src, taps, CKK, rows, len, xstride, blank, f); break;
+        default: fwd_maps<1>(yp, P, wq, b + oc, src, taps, CKK, rows, len, xstride, blank, f); break;
       }
     }
   }
