@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
@@ -299,6 +300,39 @@ TEST_CASE("conv2d SIMD forward equals the scalar reference to the bit on sparse 
     compare(s, x, "blobs");
   }
   CHECK_MESSAGE(failed == 0, failed << " of " << cases << " sparse-input cases differ from the scalar reference");
+}
+
+// Rows whose whole window is blank are filled, not computed (conv2d_wasmsimd.cpp); the fill must be what
+// the sums give there: the bias, except that a -0 bias stays -0 only when every product is -0 (all weights
+// negative), and a non-finite weight makes the row NaN. A -0 input is not blank (w * -0 flips signs).
+TEST_CASE("conv2d SIMD forward fills blank windows exactly as the sums would come out") {
+  const ConvShape s{2, 2, 16, 12, 6, 5};  // OW 8: rows straight from the input
+  ConvCase c(s, 4242);
+  const size_t CKK = static_cast<size_t>(s.C) * s.K * s.K;
+  c.b[0] = -0.0f;                                                          // -0 bias, mixed weights: +0
+  c.b[1] = -0.0f;                                                          // -0 bias, all weights < 0: -0
+  for (size_t k = 0; k < CKK; ++k) c.w[CKK + k] = -std::fabs(c.w[CKK + k]) - 0.01f;
+  c.b[2] = 0.0f;                                                           // +0 bias
+  c.w[3 * CKK + 7] = std::numeric_limits<float>::infinity();               // inf * 0 = NaN
+  c.w[4 * CKK + 3] = std::numeric_limits<float>::quiet_NaN();
+  std::vector<float> x(static_cast<size_t>(s.N) * s.C * s.H * s.W, 0.0f);
+  // sample 0: ink in rows 6-7 of channel 1 only; sample 1: a -0 in row 3 and ink in row 12
+  for (int col = 0; col < s.W; ++col) x[(static_cast<size_t>(1) * s.H + 6) * s.W + col] = 0.5f + col * 0.01f;
+  x[(static_cast<size_t>(1) * s.H + 7) * s.W + 3] = -0.25f;
+  const size_t second = static_cast<size_t>(s.C) * s.H * s.W;
+  x[second + 3 * s.W + 5] = -0.0f;
+  x[second + (static_cast<size_t>(1) * s.H + 12) * s.W + 2] = 1.0f;
+  std::vector<float> scratch(conv2d_scratch_floats(s)), ref(c.y_size()), got(c.y_size());
+  conv2d_fwd__scalar(ref.data(), x.data(), c.w.data(), c.b.data(), s, scratch.data());
+  conv2d_fwd__wasmsimd(got.data(), x.data(), c.w.data(), c.b.data(), s, scratch.data());
+  int bad = 0, negative_zeros = 0;
+  for (size_t i = 0; i < ref.size(); ++i) {
+    const bool same = std::isnan(ref[i]) ? std::isnan(got[i]) : std::memcmp(&ref[i], &got[i], sizeof(float)) == 0;
+    bad += !same;
+    negative_zeros += ref[i] == 0.0f && std::signbit(ref[i]);
+  }
+  CHECK(bad == 0);
+  CHECK(negative_zeros > 0);  // the all-negative map's blank rows really are -0
 }
 
 TEST_CASE("dense SIMD kernels match the scalar reference around the vector width") {
