@@ -12,31 +12,33 @@ namespace lenet {
 
 namespace {
 
-// e^x for x in about [-87, 88] (clamped there, so the result stays a normal float; NaN stays NaN).
-// Cody and Waite's range reduction x = n ln2 + r, |r| <= ln2/2, with ln2 split in two so n ln2_hi is
-// exact; e^r by a degree-5 polynomial (its coefficients interpolate e^r at the six Chebyshev nodes of
-// [-ln2/2, ln2/2]: relative error 1.6e-7 there); 2^n built in the exponent bits. 27 vector operations per
-// sigmoid where Cephes' degree-7 expf polynomial took 30: sigmoid on 8,084 floats under Node went from
-// about 13.7 to 10.9 us. (Rounding y = x log2(e) and taking 2^y directly saves 3 more, but costs a relative
-// error of |x| 6e-8: 1.2e-6 at x = 20, over the accuracy test's bound.)
-inline v128_t exp_f32x4(v128_t x) {
+// e^-x for x in about [-88, 87] (clamped there, so the result stays a normal float; NaN stays NaN): both
+// callers want e to a negative power, and under V8 each f32x4.neg costs three instructions.
+// Cody and Waite's range reduction -x = n ln2 - s, |s| <= ln2/2, with ln2 split in two so n ln2_hi is
+// exact; e^-s by a degree-5 polynomial in s (coefficients of e^r at the six Chebyshev nodes of
+// [-ln2/2, ln2/2], relative error 1.6e-7 there, with the odd ones negated); 2^n built in the exponent
+// bits. The same bits as e^r with r = -s computed directly: every step is the negated twin of an exact
+// negation. Sigmoid on 8,084 floats under Node: about 13.7 us with Cephes' degree-7 expf, 10.9 with this
+// polynomial, 10.2 without the negation. (Rounding y = x log2(e) and taking 2^y directly would save three
+// more operations but costs a relative error of |x| 6e-8: 1.2e-6 at x = 20, over the accuracy test's bound.)
+inline v128_t exp_neg_f32x4(v128_t x) {
   // pmin/pmax with x first return x when it is NaN
-  x = wasm_f32x4_pmax(wasm_f32x4_pmin(x, wasm_f32x4_splat(88.0f)), wasm_f32x4_splat(-87.0f));
-  // n = round(x / ln2): adding 1.5 * 2^23 rounds to an integer (to nearest even) and leaves it in the low
+  x = wasm_f32x4_pmax(wasm_f32x4_pmin(x, wasm_f32x4_splat(87.0f)), wasm_f32x4_splat(-88.0f));
+  // n = round(-x / ln2): adding 1.5 * 2^23 rounds to an integer (to nearest even) and leaves it in the low
   // mantissa bits, so t's bits are 0x4B400000 + n. Cheaper than f32x4.nearest and i32x4.trunc_sat
   // (several instructions each under V8, per-lane library calls through SIMDe).
   const v128_t magic = wasm_f32x4_splat(12582912.0f);
-  const v128_t t = wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)), magic);
+  const v128_t t = wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(-1.44269504088896341f)), magic);
   const v128_t n = wasm_f32x4_sub(t, magic);
-  v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693359375f)));
-  r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(-2.12194440e-4f)));
-  // Estrin's scheme (three independent pairs joined by r^2 and r^4) rather than Horner's: a dependency
+  v128_t s = wasm_f32x4_add(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693359375f)));
+  s = wasm_f32x4_add(s, wasm_f32x4_mul(n, wasm_f32x4_splat(-2.12194440e-4f)));
+  // Estrin's scheme (three independent pairs joined by s^2 and s^4) rather than Horner's: a dependency
   // chain half as long, so the vectors of one loop step overlap.
-  const v128_t r2 = wasm_f32x4_mul(r, r), r4 = wasm_f32x4_mul(r2, r2);
-  const v128_t p01 = wasm_f32x4_add(r, wasm_f32x4_splat(1.0000001192e+00f));  // c1 = 1 exactly
-  const v128_t p23 = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_splat(1.6666504741e-01f), r), wasm_f32x4_splat(4.9998870492e-01f));
-  const v128_t p45 = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_splat(8.3691487089e-03f), r), wasm_f32x4_splat(4.1917506605e-02f));
-  const v128_t p = wasm_f32x4_add(wasm_f32x4_add(p01, wasm_f32x4_mul(p23, r2)), wasm_f32x4_mul(p45, r4));
+  const v128_t s2 = wasm_f32x4_mul(s, s), s4 = wasm_f32x4_mul(s2, s2);
+  const v128_t p01 = wasm_f32x4_sub(wasm_f32x4_splat(1.0000001192e+00f), s);  // c1 = 1 exactly
+  const v128_t p23 = wasm_f32x4_sub(wasm_f32x4_splat(4.9998870492e-01f), wasm_f32x4_mul(wasm_f32x4_splat(1.6666504741e-01f), s));
+  const v128_t p45 = wasm_f32x4_sub(wasm_f32x4_splat(4.1917506605e-02f), wasm_f32x4_mul(wasm_f32x4_splat(8.3691487089e-03f), s));
+  const v128_t p = wasm_f32x4_add(wasm_f32x4_add(p01, wasm_f32x4_mul(p23, s2)), wasm_f32x4_mul(p45, s4));
   // 2^n: t's bits shifted left by 23 are n << 23 (the magic constant's low 9 bits are zero); add the bias.
   const v128_t two_n = wasm_i32x4_add(wasm_i32x4_shl(t, 23), wasm_i32x4_splat(127 << 23));
   return wasm_f32x4_mul(p, two_n);
@@ -44,7 +46,7 @@ inline v128_t exp_f32x4(v128_t x) {
 
 inline v128_t sigmoid_f32x4(v128_t x) {
   const v128_t one = wasm_f32x4_splat(1.0f);
-  return wasm_f32x4_div(one, wasm_f32x4_add(one, exp_f32x4(wasm_f32x4_neg(x))));
+  return wasm_f32x4_div(one, wasm_f32x4_add(one, exp_neg_f32x4(x)));
 }
 
 // tanh(v) = sign(v) (1 - e) / (1 + e) with e = e^(-2|v|); below |v| = 1/4, where 1 - e loses digits,
@@ -52,7 +54,7 @@ inline v128_t sigmoid_f32x4(v128_t x) {
 inline v128_t tanh_f32x4(v128_t v) {
   const v128_t one = wasm_f32x4_splat(1.0f);
   const v128_t av = wasm_f32x4_abs(v);
-  const v128_t e = exp_f32x4(wasm_f32x4_mul(av, wasm_f32x4_splat(-2.0f)));
+  const v128_t e = exp_neg_f32x4(wasm_f32x4_mul(av, wasm_f32x4_splat(2.0f)));
   const v128_t large = wasm_f32x4_div(wasm_f32x4_sub(one, e), wasm_f32x4_add(one, e));
   const v128_t sign = wasm_v128_and(v, wasm_f32x4_splat(-0.0f));
   const v128_t v2 = wasm_f32x4_mul(v, v);
