@@ -2,6 +2,7 @@
 // accuracy and the end-of-epoch report. Weights coming from the worker are handed to onWeights.
 import { TrainingCharts } from './charts.js';
 import { EpochReport } from './epoch-report.js';
+import { TRAIN_DEFAULTS } from './train-defaults.js';
 import { Trainer } from './training.js';
 
 const fmt = new Intl.NumberFormat('en');
@@ -111,17 +112,10 @@ export class TrainPanel {
     this.#buttons();
   }
 
-  // Settings that make each preset learn visibly within one epoch of the subset. modern: the preset's
-  // Adam at 0.001, batch 128, dropout 0.5 reaches only about 89 % after one pass over 12,000 digits
-  // (PyTorch's twin of it: 83-84 %); batch 32 at 0.005 decaying linearly to 10 % by the end, dropout
-  // 0.25, reaches 95.7-96.2 % (native runs, seeds 1-3). classic and lecun1998 keep their presets' rates.
+  // Settings that make each preset learn visibly within one epoch of the subset (web/train-defaults.js).
   #presetDefaults() {
     const f = this.els.form.elements;
-    const d = {
-      modern: { optimizer: 'adam', learningRate: 0.005, batchSize: 32, dropout: 0.25, schedule: 'decay' },
-      classic: { optimizer: 'adam', learningRate: 0.01, batchSize: 32, dropout: 0, schedule: 'decay' },
-      lecun1998: { optimizer: 'adam', learningRate: 0.001, batchSize: 32, dropout: 0, schedule: 'constant' },
-    }[f.preset.value];
+    const d = TRAIN_DEFAULTS[f.preset.value];
     for (const [k, v] of Object.entries(d)) f[k].value = String(v);
   }
 

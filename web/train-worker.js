@@ -12,6 +12,7 @@
 import { loadLeNet } from './lenet.js';
 import { loadSubset, SUBSET_URL } from './data-loader.js';
 import { padImages } from './images.js';
+import { scheduledRate, seededRandom, shuffle } from './train-defaults.js';
 
 const FROZEN = ['C1', 'S2', 'C3', 'S4'];
 const QUICK_TEST = 500;      // held-out images for the evaluations within an epoch
@@ -70,25 +71,6 @@ async function gate() {
   while (paused) await new Promise((resolve) => (wake = resolve));
 }
 
-// mulberry32: a small seeded generator so a seed gives the same shuffle every time.
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffle(order, random) {
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-}
-
 // Predicts the whole held-out set (images: padded to the network's input): accuracy, confusion matrix
 // and the first misclassified digits, as the original dataSide x dataSide pictures.
 function fullTest(test, images, dataSide) {
@@ -142,7 +124,7 @@ async function train(options) {
   const batchImages = new Uint8Array(bs * pix);
   const batchLabels = new Uint8Array(bs);
   const order = Int32Array.from({ length: trainCount }, (_, i) => i);
-  const random = rng(options.seed);
+  const random = seededRandom(options.seed);
   const epochs = options.epochs;
   const total = epochs * trainCount;
   const testEvery = Math.ceil(trainCount / TESTS_PER_EPOCH);
@@ -167,9 +149,7 @@ async function train(options) {
         imgs.set(trainImages.subarray(k * pix, (k + 1) * pix), i * pix);
         labs[i] = data.train.labels[k];
       }
-      // Decaying the rate lets the last steps settle instead of bouncing: the accuracy at the end of a
-      // short run is the point of the demo.
-      if (options.schedule === 'decay') net.setLearningRate(baseRate * (1 - 0.9 * (trained / total)));
+      if (options.schedule === 'decay') net.setLearningRate(scheduledRate(baseRate, 'decay', trained / total));
       const t0 = performance.now();
       let stats;
       try {
@@ -254,7 +234,7 @@ async function finetune({ bytes, images, labels }) {
     tuned.freeze(FROZEN);
     if (tuned.config().optimizer === 'adam') tuned.setLearningRate(0.001);
     const batch = new Float32Array(n * pix);
-    const random = rng(7);
+    const random = seededRandom(7);
     const t0 = performance.now();
     let steps = 0;
     // Up to 150 steps or 4 s, stopping early once every example is right with a small loss.

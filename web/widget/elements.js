@@ -14,14 +14,17 @@
 // <lenet-maps for="PAD-ID" layer="C3" size="56">
 //   one layer's feature maps for the drawing on another pad: a lesson explains a layer next to it.
 //
-// <lenet-trainer preset="classic" data="URL" batch="32" seed="1" size="200">
+// <lenet-trainer preset="classic" data="URL" batch="32" learning-rate="0.005" seed="1" size="200">
 //   trains a fresh network on the MNIST subset in short slices of the main thread (the page stays
 //   responsive; training pauses while the element is off the page). Shows steps, loss, test accuracy
-//   on 500 held-out digits and the six C1 filters as they form. Test hooks: data-state (idle, loading,
-//   training, paused, error), data-steps, data-accuracy.
+//   on 500 held-out digits and the six C1 filters as they form. Batch size, learning rate and dropout
+//   default to the page's settings for the preset (web/train-defaults.js); the seed fixes both the
+//   initial weights and the order of the batches, so a lesson shows the same run every time. Test
+//   hooks: data-state (idle, loading, training, paused, error), data-steps, data-accuracy.
 import { paintMap } from '../images.js';
 import { DrawingPad } from '../draw.js';
 import { parseSubset } from '../dataset.js';
+import { TRAIN_DEFAULTS, seededRandom } from '../train-defaults.js';
 import { MAPS_CSS, PAD_CSS, TRAINER_CSS, adoptStyles } from './styles.js';
 
 const LAYERS = ['C1', 'S2', 'C3', 'S4', 'C5', 'F6', 'OUTPUT'];
@@ -370,7 +373,7 @@ export function defineElements(runtime, { dataBase }) {
   }
 
   class LeNetTrainer extends HTMLElement {
-    static observedAttributes = ['preset', 'size'];
+    static observedAttributes = ['preset', 'size', 'batch', 'learning-rate', 'seed'];
     static EVAL_EVERY = 50;
     static EVAL_COUNT = 500;
     static SLICE_MS = 12; // training per slice of the main thread, below one 60 Hz frame
@@ -383,6 +386,7 @@ export function defineElements(runtime, { dataBase }) {
     #losses = [];
     #batch = null;
     #test = null;
+    #random = null; // draws the training samples, from the seed
 
     connectedCallback() {
       if (!this.#ui) this.#build();
@@ -397,7 +401,7 @@ export function defineElements(runtime, { dataBase }) {
     attributeChangedCallback(name) {
       if (!this.#ui) return;
       if (name === 'size') this.style.setProperty('--lenet-size', `${sizeAttr(this, 200)}px`);
-      if (name === 'preset') this.#reset();
+      if (name === 'preset' || name === 'batch' || name === 'learning-rate' || name === 'seed') this.#reset();
     }
 
     /** The network being trained (null before the first step). */
@@ -488,10 +492,16 @@ export function defineElements(runtime, { dataBase }) {
     }
 
     #create() {
+      const preset = this.getAttribute('preset') || 'classic';
+      const d = TRAIN_DEFAULTS[preset] ?? TRAIN_DEFAULTS.classic;
       const seed = Number.parseInt(this.getAttribute('seed') ?? '1', 10);
-      this.#net = this.#api.create({ preset: this.getAttribute('preset') || 'classic', seed: Number.isInteger(seed) && seed >= 0 ? seed : 1 });
+      const s = Number.isInteger(seed) && seed >= 0 ? seed : 1;
+      const batch = Math.max(1, Math.min(256, Number.parseInt(this.getAttribute('batch') ?? '', 10) || d.batchSize));
+      const rate = Number(this.getAttribute('learning-rate') ?? NaN);
+      const learningRate = Number.isFinite(rate) && rate > 0 && rate <= 10 ? rate : d.learningRate;
+      this.#net = this.#api.create({ preset, seed: s, optimizer: d.optimizer, learningRate, batchSize: batch, dropout: d.dropout });
+      this.#random = seededRandom(s);
       const side = this.#net.inputSize;
-      const batch = Math.max(1, Math.min(256, Number.parseInt(this.getAttribute('batch') ?? '32', 10) || 32));
       this.#batch = { size: batch, images: new Uint8Array(batch * side * side), labels: new Uint8Array(batch) };
       const { test } = this.#data;
       const n = Math.min(LeNetTrainer.EVAL_COUNT, test.count);
@@ -519,7 +529,7 @@ export function defineElements(runtime, { dataBase }) {
       try {
         do {
           for (let i = 0; i < b.size; i++) {
-            const k = Math.floor(Math.random() * train.count);
+            const k = Math.floor(this.#random() * train.count);
             this.#place(b.images, i, train.images, k, side);
             b.labels[i] = train.labels[k];
           }

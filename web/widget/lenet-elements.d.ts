@@ -26,7 +26,11 @@ export interface LeNetPadElement extends HTMLElement {
 /** <lenet-maps for layer size>: one layer's feature maps for the drawing on the pad with id `for`. */
 export interface LeNetMapsElement extends HTMLElement {}
 
-/** <lenet-trainer preset data batch seed size>: trains a fresh network in the page. */
+/**
+ * <lenet-trainer preset data batch learning-rate seed size>: trains a fresh network in the page. Batch size,
+ * learning rate and dropout default to the page's settings for the preset; the seed fixes the initial
+ * weights and the order of the batches.
+ */
 export interface LeNetTrainerElement extends HTMLElement {
   readonly network: Network | null;
 }
