@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 import { loadLeNet } from '../web/lenet.js';
 import { createConvNetJsLeNet, version as convnetjsVersion } from './convnetjs.mjs';
+import { drawing } from './drawing.mjs';
 import { createTfLeNet, initTf } from './tfjs.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -44,20 +45,6 @@ function mnist(n) {
   const oneHot = new Float32Array(n * 10);
   labels.forEach((l, k) => { oneHot[k * 10 + l] = 1; });
   return { dir, images, padded, float32, labels, oneHot, n };
-}
-
-// A 280x280 RGBA drawing of a "7", as the page's canvas would hand it over.
-function drawing() {
-  const data = new Uint8ClampedArray(280 * 280 * 4);
-  const ink = (x, y) => {
-    for (let dy = -9; dy <= 9; dy++) for (let dx = -9; dx <= 9; dx++) {
-      const px = Math.round(x + dx), py = Math.round(y + dy);
-      if (dx * dx + dy * dy <= 81 && px >= 0 && px < 280 && py >= 0 && py < 280) data.set([0, 0, 0, 255], (py * 280 + px) * 4);
-    }
-  };
-  for (let t = 0; t <= 1; t += 0.005) ink(70 + 140 * t, 50);
-  for (let t = 0; t <= 1; t += 0.005) ink(210 - 80 * t, 50 + 180 * t);
-  return { data, width: 280, height: 280 };
 }
 
 // The SIMD128 ceiling: bench/peak.cpp compiled here (into build/bench) and run in this process.

@@ -12,8 +12,6 @@
 
 #include "simd.h"
 
-
-
 namespace lenet {
 namespace simd_gemm {
 
