@@ -115,3 +115,19 @@ test('pause stops progress and resume continues, on all cores', { timeout: 120_0
   assert.deepEqual(log.errors, []);
   await context.close();
 });
+
+test("choosing a preset fills the form with that preset's settings from web/train-defaults.js", async () => {
+  const { TRAIN_DEFAULTS } = await import('../../web/train-defaults.js');
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const { page, log } = await openPage(context, server.url);
+  const form = page.locator('#train-form');
+  for (const preset of ['classic', 'lecun1998', 'modern']) {
+    await form.getByLabel('Preset').selectOption(preset);
+    const shown = await form.evaluate((f) => Object.fromEntries(
+      ['optimizer', 'learningRate', 'batchSize', 'dropout', 'schedule'].map((k) => [k, f.elements[k].value])));
+    const want = Object.fromEntries(Object.entries(TRAIN_DEFAULTS[preset]).map(([k, v]) => [k, String(v)]));
+    assert.deepEqual(shown, want, preset);
+  }
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
