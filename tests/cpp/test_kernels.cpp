@@ -277,7 +277,8 @@ TEST_CASE("conv2d SIMD forward equals the scalar reference to the bit on sparse 
     failed += bad != 0;
     ++cases;
   };
-  for (const ConvShape& s : {ConvShape{1, 1, 12, 12, 2, 5}, ConvShape{1, 2, 9, 12, 3, 5}, ConvShape{1, 1, 10, 11, 4, 3}}) {
+  for (const ConvShape& s : {ConvShape{1, 1, 12, 12, 2, 5}, ConvShape{1, 2, 9, 12, 3, 5}, ConvShape{1, 1, 10, 11, 4, 3},
+                             ConvShape{1, 2, 7, 10, 2, 3}}) {  // the last: rows of 10 = two vectors and a tail
     const size_t n = static_cast<size_t>(s.C) * s.H * s.W;
     for (size_t i = 0; i < n; ++i) {
       std::vector<float> x(n, 0.0f);
@@ -286,7 +287,9 @@ TEST_CASE("conv2d SIMD forward equals the scalar reference to the bit on sparse 
     }
   }
   Rng rng(31);
-  for (const ConvShape& s : {ConvShape{4, 1, 32, 32, 6, 5}, ConvShape{3, 6, 14, 16, 16, 5}, ConvShape{3, 3, 11, 11, 5, 3}}) {
+  // (rows wider than 64 floats and inputs taller than 128 rows take the blank-window skip's other paths)
+  for (const ConvShape& s : {ConvShape{4, 1, 32, 32, 6, 5}, ConvShape{3, 6, 14, 16, 16, 5}, ConvShape{3, 3, 11, 11, 5, 3},
+                             ConvShape{2, 2, 10, 72, 3, 5}, ConvShape{2, 1, 130, 12, 2, 5}}) {
     std::vector<float> x(static_cast<size_t>(s.N) * s.C * s.H * s.W, 0.0f);
     for (int blob = 0; blob < 6 * s.N; ++blob) {
       const int n = static_cast<int>(rng.uniform() * s.N) % s.N, c = static_cast<int>(rng.uniform() * s.C) % s.C;
@@ -302,7 +305,7 @@ TEST_CASE("conv2d SIMD forward equals the scalar reference to the bit on sparse 
   CHECK_MESSAGE(failed == 0, failed << " of " << cases << " sparse-input cases differ from the scalar reference");
 }
 
-// Rows whose whole window is blank are filled, not computed (conv2d_wasmsimd.cpp); the fill must be what
+// Outputs whose whole window is blank are filled, not computed (conv2d_wasmsimd.cpp); the fill must be what
 // the sums give there: the bias, except that a -0 bias stays -0 only when every product is -0 (all weights
 // negative), and a non-finite weight makes the row NaN. A -0 input is not blank (w * -0 flips signs).
 TEST_CASE("conv2d SIMD forward fills blank windows exactly as the sums would come out") {
