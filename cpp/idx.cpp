@@ -91,7 +91,16 @@ IdxArray parse_idx(const uint8_t* bytes, size_t size) {
 IdxArray read_idx_file(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   if (!f) throw Error("IDX: cannot open " + path + ": " + std::strerror(errno));
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  // In blocks: through istreambuf_iterator, a byte at a time, the 47 MB training images took about 0.3 s.
+  std::vector<uint8_t> bytes;
+  constexpr size_t kBlock = size_t{1} << 20;
+  for (;;) {
+    const size_t have = bytes.size();
+    bytes.resize(have + kBlock);
+    f.read(reinterpret_cast<char*>(bytes.data() + have), static_cast<std::streamsize>(kBlock));
+    bytes.resize(have + static_cast<size_t>(f.gcount()));
+    if (!f) break;
+  }
   if (f.bad()) throw Error("IDX: cannot read " + path);
   try {
     return parse_idx(bytes.data(), bytes.size());
