@@ -296,7 +296,8 @@ struct FixedShape {
 using C1Shape = FixedShape<1, 32, 32, 6, 5>;
 using C3Shape = FixedShape<6, 14, 14, 16, 5>;
 
-// With the trip counts known, clang would unroll the loops below; rolled they run faster under V8.
+// With the trip counts known, clang unrolls the tap loops below; under V8 they ran as fast or faster rolled
+// (C3's weight gradient unrolled twice: 30 us per sample against 26.5).
 #if defined(__clang__)
 #define LENET_NO_UNROLL _Pragma("clang loop unroll(disable)")
 #else
