@@ -149,7 +149,7 @@ async function train(options) {
         imgs.set(trainImages.subarray(k * pix, (k + 1) * pix), i * pix);
         labs[i] = data.train.labels[k];
       }
-      if (options.schedule === 'decay') net.setLearningRate(scheduledRate(baseRate, 'decay', trained / total));
+      net.setLearningRate(scheduledRate(baseRate, options.schedule, trained / total));
       const t0 = performance.now();
       let stats;
       try {
