@@ -17,15 +17,23 @@ const TRAIN = mnist('train', 12000);
 const HELD_OUT = mnist('t10k', 500);
 const lenet = await loadLeNet({ simd: true });
 
+// The digits padded to each input side once, not once per run.
+const padded = new Map();
+function paddedTo(side) {
+  if (!padded.has(side)) {
+    padded.set(side, {
+      images: padImages(TRAIN.images, TRAIN.count, 28, side),
+      heldOut: padImages(HELD_OUT.images, HELD_OUT.count, 28, side),
+    });
+  }
+  return padded.get(side);
+}
+
 function create(preset, seed) {
   const d = TRAIN_DEFAULTS[preset];
   const net = lenet.create({ preset, seed, optimizer: d.optimizer, learningRate: d.learningRate, batchSize: d.batchSize, dropout: d.dropout });
   const side = net.inputSize;
-  return {
-    net, d, pix: side * side,
-    images: padImages(TRAIN.images, TRAIN.count, 28, side),
-    heldOut: padImages(HELD_OUT.images, HELD_OUT.count, 28, side),
-  };
+  return { net, d, pix: side * side, ...paddedTo(side) };
 }
 
 // One epoch as the page trains it; returns the held-out accuracy.
