@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""PyTorch CPU on one thread, for bench/run.mjs: the seed's LeNet-5 (classic) and the modern variant
+"""PyTorch CPU on one thread, for bench/run.mjs: the specified LeNet-5 (classic) and the modern variant
 (Dropout 0.5 before the output, like the engine's preset), batch 128, Adam, on the same MNIST images.
 
 Stays alive so rounds can alternate with the native tool: prints one JSON line on start, then answers each

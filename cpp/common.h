@@ -39,7 +39,7 @@ struct Error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// A parameter tensor and its gradient, as the optimizers see them (principle 7 of STYLE.md).
+// A parameter tensor and its gradient, as the optimizers see them (they know nothing of layers).
 struct ParamSpan {
   float* param;
   float* grad;

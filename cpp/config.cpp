@@ -52,7 +52,7 @@ Init parse_init(const std::string& s) { return parse_name<Init>(s, kInits, "init
 Config preset(const std::string& name) {
   Config c;
   if (name == "modern") {
-    // The seed's modern column: ReLU, max pooling, softmax + cross-entropy, Adam lr 0.001, Dropout(0.5).
+    // The specification's modern variant: ReLU, max pooling, softmax + cross-entropy, Adam lr 0.001, Dropout(0.5).
     c.activation = Activation::relu;
     c.pooling = Pooling::max;
     c.output = Output::softmax;
@@ -62,10 +62,10 @@ Config preset(const std::string& name) {
     c.dropout = 0.5f;
     c.input_size = 28;
   } else if (name == "classic") {
-    // The seed's PyTorch model: sigmoid, average pooling, full C3, Linear(84, 10), cross-entropy, 32x32.
+    // The PyTorch model of the specification: sigmoid, average pooling, full C3, Linear(84, 10), cross-entropy, 32x32.
     // Four stacked sigmoids barely pass a gradient: with Adam at 0.001 it is still at chance after a pass
     // over 10,000 images; with Glorot initialisation Adam at 0.003-0.03 reaches at most 20 % and SGD with
-    // momentum up to lr 1 stays at chance. The seed's initial learning rate 0.01 with Adam and He-uniform
+    // momentum up to lr 1 stays at chance. The specified initial learning rate 0.01 with Adam and He-uniform
     // initialisation reaches about 72 % test accuracy in a pass over 12,000 (batch 128; see README).
     c.activation = Activation::sigmoid;
     c.pooling = Pooling::avg;

@@ -1,4 +1,4 @@
-// The layers of LeNet-5. Every layer has the same small protocol (STYLE.md principle 6): forward and
+// The layers of LeNet-5. Every layer has the same small protocol, so the network treats them alike: forward and
 // backward over a batch, and its parameters as spans carved out of the network's one flat allocation.
 // Backward ADDS into parameter gradients (zeroing is the network's explicit step) and OVERWRITES dx.
 #pragma once

@@ -1,4 +1,5 @@
-// Optimizers know nothing of layers: they walk a list of {param, grad} spans (STYLE.md principle 7).
+// Optimizers know nothing of layers: they walk a list of {param, grad} spans, so one
+// optimizer serves every layer and a new layer needs no optimizer code.
 // State (momentum, Adam moments) is one flat allocation made at construction, sized for every span.
 #pragma once
 #include <cstdint>

@@ -1,5 +1,5 @@
 // Compute kernels below the layers. Each kernel has a plain scalar reference (`__scalar`) and a
-// WebAssembly SIMD128 twin (`__wasmsimd`) with the same signature (STYLE.md principle 8). Natively the
+// WebAssembly SIMD128 twin (`__wasmsimd`) with the same signature; the choice between them is made once. Natively the
 // SIMD twin compiles through SIMDe, so native tests run the very kernel the browser runs.
 //
 // Argument order: outputs, then inputs, then weights, then sizes; backward takes gradients first.

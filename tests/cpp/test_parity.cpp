@@ -1,4 +1,4 @@
-// Parity with the seed's own PyTorch model (tests/parity/torch_lenet.py, run with Debian's python3-torch):
+// Parity with the specified PyTorch model (tests/parity/torch_lenet.py, run with Debian's python3-torch):
 // the same weights and inputs give the same logits, loss and every parameter gradient.
 // Native only: WebAssembly has no processes to start; the WASM build is tied to native by the Node tests.
 #include <doctest/doctest.h>
@@ -63,7 +63,7 @@ void check_close(const std::string& what, const std::vector<float>& got, const s
 
 }  // namespace
 
-TEST_CASE("PyTorch parity: the seed's classic model and modern without dropout") {
+TEST_CASE("PyTorch parity: the classic model and modern without dropout") {
   const Dataset test = load_dataset(default_mnist_dir(), "t10k");
   for (const char* name : {"classic", "modern"}) {
     Config c = preset(name);

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Reference for the PyTorch parity test (tests/cpp/test_parity.cpp).
 
-Builds the seed's PyTorch LeNet (lenet-seed.txt, section 4: sigmoid, AvgPool2d, Linear(84, 10)) or its modern
+Builds the project's `classic` preset as the PyTorch LeNet it was specified as (sigmoid, AvgPool2d, Linear(84, 10)) or its modern
 variant (ReLU, MaxPool2d, Dropout before the output, here with p = 0), loads the weights and inputs the C++
 test wrote, and writes the logits, the cross-entropy loss and every parameter gradient, computed in float64.
 
