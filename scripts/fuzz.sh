@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes the three parsers with libFuzzer under AddressSanitizer and UndefinedBehaviorSanitizer:
-# the model-file loader, the IDX reader and the drawing preprocessing (inputs: cpp/fuzz_entries.h).
+# the model-file loader, the IDX reader and the drawing preprocessing (inputs: tests/fuzz/targets/fuzz_entries.h).
 #   scripts/fuzz.sh [target...]      targets: model idx preprocess (default: all)
 #   FUZZ_SECONDS=600                 seconds per target (one target at a time, one process each)
 # The committed corpus (tests/fuzz/<target>/) is read-only seed input; what the fuzzer finds goes to
@@ -14,16 +14,15 @@ targets=("$@")
 [ "${#targets[@]}" -gt 0 ] || targets=(model idx preprocess)
 mkdir -p build/fuzz
 sources=()
-for f in cpp/*.cpp cpp/kernels/*.cpp; do
-  case "$f" in cpp/bindings.cpp|cpp/lenet_cli.cpp|cpp/fuzz_*.cpp) ;; *) sources+=("$f") ;; esac
-done
+# The engine: every part but the binding and the command-line tool.
+for f in cpp/{base,kernels,layers,data,model}/*.cpp; do sources+=("$f"); done
 status=0
 for t in "${targets[@]}"; do
   bin="build/fuzz/fuzz_$t"
-  if [ ! -x "$bin" ] || [ -n "$(find cpp -newer "$bin" -name '*.[ch]*' | head -1)" ]; then
+  if [ ! -x "$bin" ] || [ -n "$(find cpp tests/fuzz/targets -newer "$bin" -name '*.[ch]*' | head -1)" ]; then
     echo "fuzz: building $bin"
     clang++ -g -O1 -std=c++17 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-      -DLENET_HAVE_SIMD=1 -msse4.1 -Icpp "cpp/fuzz_$t.cpp" "${sources[@]}" -o "$bin"
+      -DLENET_HAVE_SIMD=1 -msse4.1 -Icpp "tests/fuzz/targets/fuzz_$t.cpp" "${sources[@]}" -o "$bin"
   fi
   case "$t" in model) max_len=300000 ;; idx) max_len=70000 ;; *) max_len=20000 ;; esac
   work="build/fuzz/corpus-$t"

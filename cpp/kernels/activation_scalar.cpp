@@ -2,7 +2,7 @@
 // auto-vectorisation (CMake): the yardstick for the SIMD twin and the no-SIMD fallback.
 #include <cmath>
 
-#include "kernels.h"
+#include "kernels/kernels.h"
 
 namespace lenet {
 

@@ -3,10 +3,10 @@
 // arithmetic.
 #include <cstring>
 
-#include "kernels.h"
+#include "kernels/kernels.h"
 
 #if LENET_HAVE_SIMD
-#include "simd.h"
+#include "kernels/simd.h"
 
 namespace lenet {
 

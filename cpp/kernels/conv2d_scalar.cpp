@@ -1,7 +1,7 @@
 // Scalar reference of the valid, stride-1 convolution: direct loops, no im2col, built without
 // auto-vectorisation (CMake), so it is both the yardstick for the SIMD twin and the no-SIMD fallback.
 // The innermost loop always runs along an output row, where both operands are contiguous.
-#include "kernels.h"
+#include "kernels/kernels.h"
 
 namespace lenet {
 

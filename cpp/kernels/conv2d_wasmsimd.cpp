@@ -18,10 +18,10 @@
 #include <cstdint>
 #include <cstring>
 
-#include "kernels.h"
+#include "kernels/kernels.h"
 
 #if LENET_HAVE_SIMD
-#include "gemm_wasmsimd.h"
+#include "kernels/gemm_wasmsimd.h"
 
 namespace lenet {
 namespace {

@@ -1,6 +1,6 @@
 // Scalar reference of the dense (fully connected) layer, PyTorch weight layout w[O][I]. Built without
 // auto-vectorisation (CMake): the yardstick for the SIMD twin and the no-SIMD fallback.
-#include "kernels.h"
+#include "kernels/kernels.h"
 
 namespace lenet {
 

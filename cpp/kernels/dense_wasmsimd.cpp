@@ -1,8 +1,8 @@
 // WebAssembly SIMD128 twin of dense_scalar.cpp: each kernel is one matrix product of gemm_wasmsimd.h.
-#include "kernels.h"
+#include "kernels/kernels.h"
 
 #if LENET_HAVE_SIMD
-#include "gemm_wasmsimd.h"
+#include "kernels/gemm_wasmsimd.h"
 
 namespace lenet {
 

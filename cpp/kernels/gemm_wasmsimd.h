@@ -10,7 +10,7 @@
 #pragma once
 #include <cstddef>
 
-#include "simd.h"
+#include "kernels/simd.h"
 
 namespace lenet {
 namespace simd_gemm {

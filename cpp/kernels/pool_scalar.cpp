@@ -2,7 +2,7 @@
 // the SIMD twin and the no-SIMD fallback.
 #include <cstring>
 
-#include "kernels.h"
+#include "kernels/kernels.h"
 
 namespace lenet {
 

@@ -3,10 +3,10 @@
 // fewer than four blocks (never in LeNet-5) go to the scalar reference.
 #include <cstring>
 
-#include "kernels.h"
+#include "kernels/kernels.h"
 
 #if LENET_HAVE_SIMD
-#include "simd.h"
+#include "kernels/simd.h"
 
 namespace lenet {
 

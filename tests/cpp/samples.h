@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "idx.h"
+#include "data/idx.h"
 
 namespace lenet {
 

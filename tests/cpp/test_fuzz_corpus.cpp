@@ -1,5 +1,5 @@
 // Replays the fuzzers' corpus (tests/fuzz/<target>/, and every crash once found and fixed under
-// tests/fuzz/crashes/<target>/) through the same entry points the fuzz targets use (cpp/fuzz_entries.h):
+// tests/fuzz/crashes/<target>/) through the same entry points the fuzz targets use (tests/fuzz/targets/fuzz_entries.h):
 // each input must end in success or a clear lenet::Error, never another exception, a crash or a sanitizer
 // report. POSIX opendir/readdir rather than std::filesystem: they also work in the WebAssembly build of
 // this suite (Emscripten's NODERAWFS passes them to Node's fs).

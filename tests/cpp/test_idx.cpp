@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "common.h"
-#include "idx.h"
+#include "base/common.h"
+#include "data/idx.h"
 
 using namespace lenet;
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "kernels/kernels.h"
-#include "rng.h"
+#include "base/rng.h"
 
 using namespace lenet;
 

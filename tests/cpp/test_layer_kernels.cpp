@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "kernels/kernels.h"
-#include "optimizers.h"
-#include "rng.h"
+#include "layers/optimizers.h"
+#include "base/rng.h"
 
 using namespace lenet;
 

@@ -6,8 +6,8 @@
 
 #include "gradcheck.h"
 #include "kernels/kernels.h"
-#include "layers.h"
-#include "rng.h"
+#include "layers/layers.h"
+#include "base/rng.h"
 
 using namespace lenet;
 

@@ -4,8 +4,8 @@
 #include <vector>
 
 #include "gradcheck.h"
-#include "losses.h"
-#include "rng.h"
+#include "layers/losses.h"
+#include "base/rng.h"
 
 using namespace lenet;
 

@@ -5,10 +5,10 @@
 #include <vector>
 
 #include "gradcheck.h"
-#include "idx.h"
-#include "model_file.h"
-#include "network.h"
-#include "rng.h"
+#include "data/idx.h"
+#include "model/model_file.h"
+#include "model/network.h"
+#include "base/rng.h"
 #include "samples.h"
 
 using namespace lenet;

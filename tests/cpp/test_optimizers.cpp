@@ -3,7 +3,7 @@
 #include <cmath>
 #include <vector>
 
-#include "optimizers.h"
+#include "layers/optimizers.h"
 
 using namespace lenet;
 

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "idx.h"
-#include "network.h"
+#include "data/idx.h"
+#include "model/network.h"
 
 using namespace lenet;
 

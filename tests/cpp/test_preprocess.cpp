@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "common.h"
-#include "idx.h"
-#include "preprocess.h"
-#include "rng.h"
+#include "base/common.h"
+#include "data/idx.h"
+#include "data/preprocess.h"
+#include "base/rng.h"
 
 using namespace lenet;
 

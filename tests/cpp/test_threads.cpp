@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "network.h"
+#include "model/network.h"
 #include "samples.h"
 
 using namespace lenet;

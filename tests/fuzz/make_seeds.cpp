@@ -2,21 +2,21 @@
 // other seeds there, and everything under tests/fuzz/crashes/, are kept by hand). A small program, not a
 // test: run it from the repository root after a change of the model format, then commit what it wrote.
 //   g++ -std=c++17 -O1 -DLENET_HAVE_SIMD=1 -msse4.1 -Icpp tests/fuzz/make_seeds.cpp -o /tmp/make_seeds
-//       $(ls cpp/*.cpp cpp/kernels/*.cpp | grep -Ev 'cpp/(bindings|lenet_cli|fuzz_[a-z_]+)[.]cpp')
+//       cpp/{base,kernels,layers,data,model}/*.cpp
 //   /tmp/make_seeds          (the two lines above are one command)
 // Model seeds: whole untrained models of two presets (tests/fuzz/model/modern-full.bin is the shipped
 // trained one), one with a NaN weight, and header-only files whose parameter count is 0 but whose checksum
 // is right, so the fuzzer starts behind the checksum cheaply (the loader then reads the configuration).
-// Drawing seeds follow the layout in cpp/fuzz_entries.h.
+// Drawing seeds follow the layout in tests/fuzz/targets/fuzz_entries.h.
 #include <cstdio>
 #include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
 
-#include "config.h"
-#include "model_file.h"
-#include "network.h"
+#include "model/config.h"
+#include "model/model_file.h"
+#include "model/network.h"
 
 namespace {
 

@@ -30,7 +30,7 @@ import { MAPS_CSS, PAD_CSS, TRAINER_CSS, adoptStyles } from './styles.js';
 const LAYERS = ['C1', 'S2', 'C3', 'S4', 'C5', 'F6', 'OUTPUT'];
 const SHOWS = ['probabilities', 'preprocessed', 'feature-maps'];
 // Vectors drawn as grids of [rows, columns]: F6's 84 units as the paper's 7-wide, 12-tall bitmaps (the RBF
-// codes, laid out row by row as in cpp/layers.cpp), C5's 120 as 10x12.
+// codes, laid out row by row as in cpp/layers/layers.cpp), C5's 120 as 10x12.
 const GRIDS = { C5: [10, 12], F6: [12, 7], OUTPUT: [1, 10] };
 const PAD_PIXELS = 280;
 const PAD_TILE = 48; // CSS width of one feature map inside a pad // the canvas's own resolution; draw.js's 20 px stroke is MNIST-like at this size

@@ -1,4 +1,4 @@
-// libFuzzer target: the drawing preprocessing (see cpp/fuzz_entries.h for how the input becomes a bitmap,
+// libFuzzer target: the drawing preprocessing (see fuzz_entries.h for how the input becomes a bitmap,
 // and scripts/fuzz.sh).
 #include "fuzz_entries.h"
 

@@ -1,6 +1,6 @@
 // IDX reading (format as described on the MNIST page: magic 0x00 0x00 <type> <ndims>, big-endian uint32
 // dimensions, then the data in row-major order).
-#include "idx.h"
+#include "data/idx.h"
 
 #include <unistd.h>
 
@@ -10,7 +10,7 @@
 #include <cstring>
 #include <fstream>
 
-#include "common.h"
+#include "base/common.h"
 
 namespace lenet {
 

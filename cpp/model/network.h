@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "common.h"
-#include "config.h"
+#include "base/common.h"
+#include "model/config.h"
 
 namespace lenet {
 

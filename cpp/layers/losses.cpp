@@ -1,4 +1,4 @@
-#include "losses.h"
+#include "layers/losses.h"
 
 #include <cmath>
 

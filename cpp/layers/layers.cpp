@@ -1,4 +1,4 @@
-#include "layers.h"
+#include "layers/layers.h"
 
 #include <algorithm>
 #include <cmath>

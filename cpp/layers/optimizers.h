@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "common.h"
-#include "config.h"
+#include "base/common.h"
+#include "layers/kinds.h"
 
 namespace lenet {
 

@@ -23,11 +23,11 @@
 #include <string>
 #include <vector>
 
-#include "idx.h"
+#include "data/idx.h"
 #include "kernels/kernels.h"
-#include "network.h"
-#include "preprocess.h"
-#include "rng.h"
+#include "model/network.h"
+#include "data/preprocess.h"
+#include "base/rng.h"
 
 using namespace lenet;
 

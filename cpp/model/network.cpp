@@ -1,4 +1,4 @@
-#include "network.h"
+#include "model/network.h"
 
 #include <algorithm>
 #include <cctype>
@@ -6,12 +6,12 @@
 #include <cstring>
 
 #include "kernels/kernels.h"
-#include "layers.h"
-#include "losses.h"
-#include "model_file.h"
-#include "optimizers.h"
-#include "rng.h"
-#include "worker_pool.h"
+#include "layers/layers.h"
+#include "layers/losses.h"
+#include "model/model_file.h"
+#include "layers/optimizers.h"
+#include "base/rng.h"
+#include "model/worker_pool.h"
 
 namespace lenet {
 

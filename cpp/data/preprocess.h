@@ -5,7 +5,7 @@
 #pragma once
 #include <cstdint>
 
-#include "rng.h"
+#include "base/rng.h"
 
 namespace lenet {
 

@@ -1,10 +1,10 @@
-#include "model_file.h"
+#include "model/model_file.h"
 
 #include <cmath>
 #include <cstring>
 #include <string>
 
-#include "common.h"
+#include "base/common.h"
 
 namespace lenet {
 

@@ -10,9 +10,9 @@
 #include <stdexcept>
 #include <vector>
 
-#include "idx.h"
-#include "network.h"
-#include "preprocess.h"
+#include "data/idx.h"
+#include "model/network.h"
+#include "data/preprocess.h"
 
 namespace lenet::fuzz {
 

@@ -1,6 +1,6 @@
-// libFuzzer target: the model-file loader (see cpp/fuzz_entries.h and scripts/fuzz.sh).
+// libFuzzer target: the model-file loader (see fuzz_entries.h and scripts/fuzz.sh).
 #include "fuzz_entries.h"
-#include "model_file.h"
+#include "model/model_file.h"
 
 extern "C" size_t LLVMFuzzerMutate(uint8_t* data, size_t size, size_t max_size);
 
@@ -16,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 // checksum checks stay fuzzed too.
 extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max_size, unsigned int seed) {
   size = LLVMFuzzerMutate(data, size, max_size);
-  // magic 8 | version 4 | config size 4 | config 64 | frozen 4 | steps 8 | count 4 (cpp/model_file.h)
+  // magic 8 | version 4 | config size 4 | config 64 | frozen 4 | steps 8 | count 4 (cpp/model/model_file.h)
   constexpr size_t kHeader = 8 + 4 + 4 + 64 + 4 + 8 + 4;
   if (seed % 8 == 0 || size < kHeader + 4) return size;
   if (seed % 8 <= 2) {

@@ -1,4 +1,4 @@
-#include "optimizers.h"
+#include "layers/optimizers.h"
 
 #include <algorithm>
 #include <cmath>

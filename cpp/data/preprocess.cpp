@@ -7,7 +7,7 @@
 // and never copied; besides two ints per source row (kept per thread), everything fits in 20x20 on the
 // stack, and a call allocates nothing once a drawing of its height has been seen. Byte bitmaps (a canvas)
 // skip runs of background pixels with vector compares, so a 280x280 drawing costs tens of microseconds.
-#include "preprocess.h"
+#include "data/preprocess.h"
 
 #include <algorithm>
 #include <cmath>
@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-#include "common.h"
+#include "base/common.h"
 #if LENET_HAVE_SIMD
 #include "kernels/simd.h"
 #endif

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "kernels/kernels.h"
-#include "network.h"
-#include "preprocess.h"
+#include "model/network.h"
+#include "data/preprocess.h"
 
 using emscripten::val;
 
@@ -298,7 +298,7 @@ class NetworkHandle {
   val last_error_ = val::undefined();
 };
 
-// Drawing preprocessing (cpp/preprocess.h) over a staged RGBA or gray bitmap.
+// Drawing preprocessing (cpp/data/preprocess.h) over a staged RGBA or gray bitmap.
 class Preprocessor {
  public:
   // lenet.js's preprocess, the same way as predictDrawing: stage(n) returns the byte staging's address;

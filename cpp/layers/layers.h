@@ -7,9 +7,9 @@
 #include <memory>
 #include <vector>
 
-#include "common.h"
-#include "config.h"
-#include "rng.h"
+#include "base/common.h"
+#include "layers/kinds.h"
+#include "base/rng.h"
 
 namespace lenet {
 
