@@ -19,8 +19,29 @@ export interface NetworkConfig {
   background: number;
   ink: number;
   momentum: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
   weightDecay: number;
   seed: number;
+}
+
+/** One row of the configuration table (the engine's one description of every field). */
+export interface ConfigField {
+  key: Exclude<keyof NetworkConfig, 'preset'>;
+  /** The native tool's flag: --flag VALUE. */
+  flag: string;
+  type: 'choice' | 'flag' | 'integer' | 'real';
+  /** The allowed values, as error messages say them. */
+  rule: string;
+  help: string;
+  /** choice: the names allowed. */
+  choices: string[];
+  /** integer: if not empty, the only values allowed. */
+  values: number[];
+  /** Whether the field is part of what makes a preset (the learning rate and the seed are not). */
+  inRecipe: boolean;
+  defaults: Record<PresetName, string | number | boolean>;
 }
 
 export type CreateOptions = Partial<NetworkConfig> & { preset?: PresetName };
@@ -73,6 +94,8 @@ export declare class LeNet {
   /** The most threads Network.setThreads() accepts: 1 unless the threaded build is loaded. */
   readonly maxThreads: number;
   presets(): Record<PresetName, NetworkConfig>;
+  /** The configuration table: every field with its flag, type, rule and preset defaults. */
+  configFields(): ConfigField[];
   create(options?: CreateOptions): Network;
   /** Throws an Error saying what is wrong with a bad file. */
   load(bytes: Uint8Array | ArrayBuffer): Network;

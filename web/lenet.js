@@ -8,8 +8,6 @@
 const MAX_MODEL_BYTES = 16 * 1024 * 1024;
 const MAX_DRAWING_PIXELS = 4096 * 4096;
 const LAYERS = ['C1', 'S2', 'C3', 'S4', 'C5', 'F6', 'OUTPUT'];
-const CONFIG_KEYS = ['preset', 'seed', 'activation', 'pooling', 'output', 'optimizer', 'init', 'c3Table',
-  'learningRate', 'batchSize', 'dropout', 'inputSize', 'background', 'ink', 'momentum', 'weightDecay'];
 
 // (module (func (result v128) v128.const 0)): valid only where WebAssembly SIMD128 is supported.
 const SIMD_PROBE = new Uint8Array([
@@ -39,13 +37,6 @@ function raise(result) {
     throw e;
   }
   return result;
-}
-
-// float32 fields shown as the decimal they were set from (0.001, not 0.0010000000474974513)
-function plainConfig(c) {
-  const out = { ...c };
-  for (const key of ['learningRate', 'dropout', 'background', 'ink', 'momentum', 'weightDecay']) out[key] = Number(out[key].toPrecision(7));
-  return out;
 }
 
 function copyTensor(t) {
@@ -285,7 +276,7 @@ export class Network {
   save() { return new Uint8Array(raise(this.#h().save()).data); }
 
   /** The configuration as a plain object. */
-  config() { return plainConfig(this.#h().config()); }
+  config() { return this.#h().config(); }
 
   get steps() { return this.#h().steps(); }
   get parameterCount() { return this.#h().parameterCount(); }
@@ -316,37 +307,28 @@ export class LeNet {
   /** The preset configurations, by name. */
   presets() {
     const out = {};
-    for (const name of ['modern', 'classic', 'lecun1998']) out[name] = plainConfig(raise(this.#M.presetConfig(name)));
+    for (const name of ['modern', 'classic', 'lecun1998']) out[name] = raise(this.#M.presetConfig(name));
     return out;
   }
 
   /** A new network from a preset and options overriding it. */
   create(options = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError('create() takes an options object');
-    for (const key of Object.keys(options)) {
-      if (!CONFIG_KEYS.includes(key)) throw new Error(`unknown option '${key}' (allowed: ${CONFIG_KEYS.join(', ')})`);
-    }
-    const presetName = options.preset ?? 'modern';
-    const cfg = { ...raise(this.#M.presetConfig(String(presetName))) };
-    for (const key of CONFIG_KEYS) {
-      if (key === 'preset' || options[key] === undefined) continue;
-      const v = options[key];
-      const want = typeof cfg[key];
-      if (typeof v !== want) throw new TypeError(`option ${key} must be a ${want}, not ${typeof v}`);
-      if (want === 'number' && !Number.isFinite(v)) throw new Error(`option ${key} must be a finite number`);
-      if (key === 'seed' && (!Number.isInteger(v) || v < 0 || v > 0xffffffff)) throw new Error('option seed must be an integer 0..4294967295');
-      if ((key === 'batchSize' || key === 'inputSize') && !Number.isInteger(v)) throw new Error(`option ${key} must be an integer`);
-      cfg[key] = v;
-    }
     const handle = new this.#M.NetworkHandle();
     try {
-      raise(handle.init(cfg));
+      raise(handle.init(options));
     } catch (e) {
       handle.delete();
       throw e;
     }
     return new Network(handle, this.#M);
   }
+
+  /**
+   * The configuration fields: for each, its key, command-line flag, type ('choice', 'flag', 'integer',
+   * 'real'), the rule its values follow, its choices or allowed values, and its default in each preset.
+   */
+  configFields() { return this.#M.configFields(); }
 
   /** A network from model-file bytes; throws an Error saying what is wrong with a bad file. */
   load(bytes) {

@@ -21,56 +21,91 @@ using emscripten::val;
 namespace lenet {
 namespace {
 
-// The configuration as JavaScript sees it (Embind value_object); names follow the JS API.
-struct JsConfig {
-  std::string preset;
-  std::string activation, pooling, output, optimizer, init;
-  bool c3Table = false;
-  float learningRate = 0, dropout = 0, background = 0, ink = 1, momentum = 0.9f, weightDecay = 0;
-  int batchSize = 128, inputSize = 28;
-  uint32_t seed = 1;
-};
-
-JsConfig to_js(const Config& c) {
-  JsConfig j;
-  j.preset = preset_name(c);
-  j.activation = to_string(c.activation);
-  j.pooling = to_string(c.pooling);
-  j.output = to_string(c.output);
-  j.optimizer = to_string(c.optimizer);
-  j.init = to_string(c.init);
-  j.c3Table = c.c3_table;
-  j.learningRate = c.learning_rate;
-  j.dropout = c.dropout;
-  j.background = c.background;
-  j.ink = c.ink;
-  j.momentum = c.momentum;
-  j.weightDecay = c.weight_decay;
-  j.batchSize = c.batch_size;
-  j.inputSize = c.input_size;
-  j.seed = c.seed;
-  return j;
+// The configuration as JavaScript sees it: a plain object whose keys, types and values come from the
+// configuration table (model/config.h), plus `preset`, the preset it matches.
+val config_to_js(const Config& c) {
+  val out = val::object();
+  out.set("preset", preset_name(c));
+  for (const ConfigField& f : config_fields()) {
+    if (f.type == FieldType::choice) out.set(f.key, field_text(f, c));
+    else if (f.type == FieldType::flag) out.set(f.key, f.get(c) != 0);
+    else out.set(f.key, std::stod(field_text(f, c)));  // float32 fields as the decimal they were set from
+  }
+  return out;
 }
 
-Config from_js(const JsConfig& j) {
-  Config c = preset(j.preset == "custom" || j.preset.empty() ? "modern" : j.preset);
-  c.activation = parse_activation(j.activation);
-  c.pooling = parse_pooling(j.pooling);
-  c.output = parse_output(j.output);
-  c.optimizer = parse_optimizer(j.optimizer);
-  c.init = parse_init(j.init);
-  c.c3_table = j.c3Table;
-  c.learning_rate = j.learningRate;
-  c.dropout = j.dropout;
-  c.background = j.background;
-  c.ink = j.ink;
-  c.momentum = j.momentum;
-  c.weight_decay = j.weightDecay;
-  c.batch_size = j.batchSize;
-  c.input_size = j.inputSize;
-  c.seed = j.seed;
+const char* js_type(FieldType t) {
+  return t == FieldType::choice ? "string" : t == FieldType::flag ? "boolean" : "number";
+}
+
+// lenet.create()'s options: a preset, then any field by its key. Unknown keys, wrong types and values out
+// of range are refused with the key's name.
+Config config_from_js(const val& options) {
+  if (!options.isUndefined() && !options.isNull() && options.typeOf().as<std::string>() != "object")
+    throw Error("create() takes an options object");
+  const bool none = options.isUndefined() || options.isNull();
+  const val preset_value = none ? val::undefined() : options["preset"];
+  std::string preset_key = "modern";
+  if (!preset_value.isUndefined()) {
+    if (preset_value.typeOf().as<std::string>() != "string") throw Error("option preset must be a string");
+    preset_key = preset_value.as<std::string>();
+  }
+  Config c = preset(preset_key);
+  if (none) return c;
+  const val keys = val::global("Object").call<val>("keys", options);
+  const int count = keys["length"].as<int>();
+  for (int i = 0; i < count; ++i) {
+    const std::string key = keys[i].as<std::string>();
+    if (key == "preset") continue;
+    const ConfigField* f = field_by_key(key);
+    if (!f) {
+      std::string allowed = "preset";
+      for (const ConfigField& g : config_fields()) allowed += std::string(", ") + g.key;
+      throw Error("unknown option '" + key + "' (allowed: " + allowed + ")");
+    }
+    const val v = options[key];
+    if (v.isUndefined()) continue;
+    const std::string type = v.typeOf().as<std::string>();
+    if (type != js_type(f->type))
+      throw Error("option " + key + " must be a " + js_type(f->type) + ", not " + type);
+    if (f->type == FieldType::choice) set_field_text(*f, c, v.as<std::string>());
+    else if (f->type == FieldType::flag) f->set(c, v.as<bool>() ? 1 : 0);
+    else {
+      const double number = v.as<double>();
+      check_field(*f, number);
+      f->set(c, number);
+    }
+  }
   validate(c);
   return c;
+}
+
+// The table itself, for lenet.js (option checks, documentation) and the tests that hold lenet.d.ts to it.
+val config_fields_js() {
+  val out = val::array();
+  for (const ConfigField& f : config_fields()) {
+    val d = val::object();
+    d.set("key", std::string(f.key));
+    d.set("flag", std::string(f.flag));
+    d.set("type", std::string(f.type == FieldType::choice    ? "choice"
+                               : f.type == FieldType::flag   ? "flag"
+                               : f.type == FieldType::integer ? "integer"
+                                                             : "real"));
+    d.set("rule", std::string(f.rule));
+    d.set("help", std::string(f.help));
+    val choices = val::array();
+    for (const char* name : f.choices) choices.call<void>("push", std::string(name));
+    d.set("choices", choices);
+    val values = val::array();
+    for (int v : f.values) values.call<void>("push", v);
+    d.set("values", values);
+    d.set("inRecipe", f.in_recipe);
+    val defaults = val::object();
+    for (int p = 0; p < kPresetCount; ++p) defaults.set(kPresetNames[p], config_to_js(preset(kPresetNames[p]))[f.key]);
+    d.set("defaults", defaults);
+    out.call<void>("push", d);
+  }
+  return out;
 }
 
 val error_result(const std::exception& e) {
@@ -179,9 +214,9 @@ struct Staging {
 
 class NetworkHandle {
  public:
-  val init(const JsConfig& cfg) {
+  val init(const val& options) {
     return guarded([&] {
-      net_ = std::make_unique<Network>(from_js(cfg));
+      net_ = std::make_unique<Network>(config_from_js(options));
       return val::object();
     });
   }
@@ -283,7 +318,7 @@ class NetworkHandle {
     });
   }
   int threads() const { return net_ ? net_->threads() : 1; }
-  JsConfig config() const { return net_ ? to_js(net_->config()) : JsConfig{}; }
+  val config() const { return net_ ? config_to_js(net_->config()) : val::undefined(); }
   double steps() const { return net_ ? static_cast<double>(net_->steps()) : 0.0; }
   double parameterCount() const { return net_ ? static_cast<double>(net_->parameter_count()) : 0.0; }
 
@@ -321,14 +356,7 @@ class Preprocessor {
 };
 
 val preset_config(const std::string& name) {
-  return guarded([&] { return val(to_js(preset(name))); });
-}
-// Validates a configuration without building a network (for lenet.create's error messages).
-val check_config(const JsConfig& cfg) {
-  return guarded([&] {
-    from_js(cfg);
-    return val::object();
-  });
+  return guarded([&] { return config_to_js(preset(name)); });
 }
 std::string build_name() { return kernels_have_simd() ? "simd" : "nosimd"; }
 double heap_size() { return static_cast<double>(emscripten_get_heap_size()); }
@@ -339,24 +367,6 @@ double malloc_in_use() { return static_cast<double>(mallinfo().uordblks); }
 
 EMSCRIPTEN_BINDINGS(lenet) {
   using namespace emscripten;
-  using lenet::JsConfig;
-  value_object<JsConfig>("Config")
-      .field("preset", &JsConfig::preset)
-      .field("activation", &JsConfig::activation)
-      .field("pooling", &JsConfig::pooling)
-      .field("output", &JsConfig::output)
-      .field("optimizer", &JsConfig::optimizer)
-      .field("init", &JsConfig::init)
-      .field("c3Table", &JsConfig::c3Table)
-      .field("learningRate", &JsConfig::learningRate)
-      .field("batchSize", &JsConfig::batchSize)
-      .field("dropout", &JsConfig::dropout)
-      .field("inputSize", &JsConfig::inputSize)
-      .field("background", &JsConfig::background)
-      .field("ink", &JsConfig::ink)
-      .field("momentum", &JsConfig::momentum)
-      .field("weightDecay", &JsConfig::weightDecay)
-      .field("seed", &JsConfig::seed);
   class_<lenet::NetworkHandle>("NetworkHandle")
       .constructor<>()
       .function("init", &lenet::NetworkHandle::init)
@@ -390,7 +400,7 @@ EMSCRIPTEN_BINDINGS(lenet) {
       .function("outputAddress", &lenet::Preprocessor::outputAddress)
       .function("lastError", &lenet::Preprocessor::lastError);
   function("presetConfig", &lenet::preset_config);
-  function("checkConfig", &lenet::check_config);
+  function("configFields", &lenet::config_fields_js);
   function("buildName", &lenet::build_name);
   function("maxThreads", &lenet::Network::max_threads);
   function("heapSize", &lenet::heap_size);

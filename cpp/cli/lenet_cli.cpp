@@ -110,17 +110,36 @@ std::string json_number(double v) {
   return buf;
 }
 
+// The configuration as JSON, field by field from the table (config_fields()), with the preset it matches.
 std::string config_json(const Config& c) {
-  std::ostringstream o;
-  o << "{\"preset\":" << json_escape(preset_name(c)) << ",\"activation\":" << json_escape(to_string(c.activation))
-    << ",\"pooling\":" << json_escape(to_string(c.pooling)) << ",\"output\":" << json_escape(to_string(c.output))
-    << ",\"c3Table\":" << (c.c3_table ? "true" : "false") << ",\"optimizer\":" << json_escape(to_string(c.optimizer))
-    << ",\"init\":" << json_escape(to_string(c.init)) << ",\"learningRate\":" << json_number(c.learning_rate)
-    << ",\"batchSize\":" << c.batch_size << ",\"dropout\":" << json_number(c.dropout)
-    << ",\"inputSize\":" << c.input_size << ",\"background\":" << json_number(c.background)
-    << ",\"ink\":" << json_number(c.ink) << ",\"weightDecay\":" << json_number(c.weight_decay)
-    << ",\"seed\":" << c.seed << "}";
-  return o.str();
+  std::string out = "{\"preset\":" + json_escape(preset_name(c));
+  for (const ConfigField& f : config_fields()) {
+    const std::string text = field_text(f, c);
+    out += ",\"" + std::string(f.key) + "\":" + (f.type == FieldType::choice ? json_escape(text) : text);
+  }
+  return out + "}";
+}
+
+// Every configuration field's flag (--lr, --batch, ...), for the commands that build a network.
+std::set<std::string> config_flags() {
+  std::set<std::string> flags{"preset"};
+  for (const ConfigField& f : config_fields()) flags.insert(f.flag);
+  return flags;
+}
+std::set<std::string> with_config_flags(std::set<std::string> keys) {
+  for (const std::string& f : config_flags()) keys.insert(f);
+  return keys;
+}
+
+// The help lines of the configuration flags, from the table.
+std::string config_help() {
+  std::string out = "  --preset modern|classic|lecun1998   the starting configuration (default modern); then any of:\n";
+  for (const ConfigField& f : config_fields()) {
+    char line[256];
+    std::snprintf(line, sizeof line, "  --%-13s %s; allowed: %s\n", f.flag, f.help, f.rule);
+    out += line;
+  }
+  return out;
 }
 
 // ---- files ------------------------------------------------------------------------------------------------
@@ -191,29 +210,18 @@ std::vector<float> to_input(const Dataset& d, int side, int limit) {
 
 Config config_from_args(const Args& a, const Config& base) {
   Config c = base;
-  if (a.has("activation")) c.activation = parse_activation(a.str("activation"));
-  if (a.has("pooling")) c.pooling = parse_pooling(a.str("pooling"));
-  if (a.has("output")) c.output = parse_output(a.str("output"));
-  if (a.has("optimizer")) c.optimizer = parse_optimizer(a.str("optimizer"));
-  if (a.has("init")) c.init = parse_init(a.str("init"));
-  if (a.has("c3-table")) c.c3_table = a.integer("c3-table", 0, 0, 1) == 1;
-  c.learning_rate = static_cast<float>(a.number("lr", c.learning_rate));
-  c.batch_size = static_cast<int>(a.integer("batch", c.batch_size, 1, 65536));
-  c.dropout = static_cast<float>(a.number("dropout", c.dropout));
-  c.input_size = static_cast<int>(a.integer("input", c.input_size, 28, 32));
-  c.weight_decay = static_cast<float>(a.number("weight-decay", c.weight_decay));
-  c.momentum = static_cast<float>(a.number("momentum", c.momentum));
-  c.seed = static_cast<uint32_t>(a.integer("seed", c.seed, 0, 4294967295l));
+  for (const ConfigField& f : config_fields()) {
+    if (!a.has(f.flag)) continue;
+    try {
+      set_field_text(f, c, a.str(f.flag));
+    } catch (const Error& e) {
+      throw UsageError("--" + std::string(f.flag) + ": " + e.what());
+    }
+  }
   try {
     validate(c);
   } catch (const Error& e) {
-    // validate() names the field as files and JavaScript spell it; say which flag set it.
-    static const std::pair<const char*, const char*> kFlags[] = {
-        {"learningRate", "--lr"}, {"batchSize", "--batch"},     {"dropout", "--dropout"},
-        {"inputSize", "--input"}, {"momentum", "--momentum"}, {"weightDecay", "--weight-decay"}};
-    for (const auto& [field, flag] : kFlags)
-      if (std::strstr(e.what(), field)) throw UsageError(std::string(flag) + ": " + e.what());
-    throw;
+    throw UsageError(e.what());
   }
   return c;
 }
@@ -264,11 +272,7 @@ class Progress {
 // ---- commands ---------------------------------------------------------------------------------------------
 const char* const kTrainHelp =
     "lenet train [options]\n"
-    "  --preset modern|classic|lecun1998   starting configuration (default modern)\n"
-    "  --activation sigmoid|tanh|scaled_tanh|relu  --pooling avg|max|subsample  --output softmax|mse|rbf\n"
-    "  --optimizer sgd|momentum|adam  --init lecun|xavier|he  --c3-table 0|1  --lr F  --batch N\n"
-    "  --dropout P  --input 28|32  --weight-decay F  --momentum F     override single options\n"
-    "  --epochs N (1)  --seed S (1)  --data DIR (mnist-data)  --train-limit N  --test-limit N\n"
+    "  --epochs N (1)  --data DIR (mnist-data)  --train-limit N  --test-limit N\n"
     "  --augment         random shifts (2 px), rotations (10 deg) and scaling (10 %) of every sample\n"
     "  --no-shuffle      batches in file order (for comparing with other runs step by step)\n"
     "  --lr-decay F      multiply the learning rate by F after each epoch (1)\n"
@@ -278,15 +282,15 @@ const char* const kTrainHelp =
     "  --threads N       data-parallel training on N threads (1; at most the cores)\n"
     "  --json            one JSON object on stdout (progress stays on stderr)\n"
     "  A 32x32 data set selects --input 32. Exit codes: 0 done, 1 bad usage or data, 2 training diverged\n"
-    "  (the last checkpoint is left as it was).\n";
+    "  (the last checkpoint is left as it was).\n"
+    "The network's configuration:\n";
 
 int cmd_train(int argc, char** argv) {
   const Args a(argc, argv,
-               {"preset", "activation", "pooling", "output", "optimizer", "init", "c3-table", "lr", "batch",
-                "dropout", "input", "weight-decay", "momentum", "epochs", "seed", "data", "train-limit",
-                "test-limit", "lr-decay", "out", "checkpoint", "resume", "freeze", "threads"},
+               with_config_flags({"epochs", "data", "train-limit", "test-limit", "lr-decay", "out", "checkpoint",
+                                  "resume", "freeze", "threads"}),
                {"json", "augment", "no-shuffle", "help"});
-  if (a.flag("help")) return std::fputs(kTrainHelp, stdout), 0;
+  if (a.flag("help")) return std::fputs((kTrainHelp + config_help()).c_str(), stdout), 0;
   const bool json = a.flag("json");
   const int epochs = static_cast<int>(a.integer("epochs", 1, 1, 10000));
   const double decay = a.number("lr-decay", 1.0);
@@ -294,10 +298,12 @@ int cmd_train(int argc, char** argv) {
   const long train_limit = a.integer("train-limit", 1 << 30, 1, 1 << 30);
   const long test_limit = a.integer("test-limit", 1 << 30, 1, 1 << 30);
   const int threads = static_cast<int>(a.integer("threads", 1, 1, Network::max_threads()));
-  if (a.has("resume"))
-    for (const char* k : {"preset", "activation", "pooling", "output", "optimizer", "init", "c3-table", "batch",
-                          "dropout", "input", "weight-decay", "momentum"})
-      if (a.has(k)) throw UsageError(std::string("--") + k + " cannot change a resumed model (its file holds the configuration)");
+  if (a.has("resume")) {
+    if (a.has("preset")) throw UsageError("--preset cannot change a resumed model (its file holds the configuration)");
+    for (const ConfigField& f : config_fields())
+      if (f.in_recipe && a.has(f.flag))
+        throw UsageError(std::string("--") + f.flag + " cannot change a resumed model (its file holds the configuration)");
+  }
   // Every option is checked before the (slower) data loading, so a typo fails at once.
   Config wanted = a.has("resume") ? Config{} : config_from_args(a, preset(a.str("preset", "modern")));
   std::vector<LayerId> frozen;
@@ -571,10 +577,7 @@ double median(std::vector<double> v) {
 }
 
 int cmd_bench(int argc, char** argv) {
-  const Args a(argc, argv,
-               {"preset", "activation", "pooling", "output", "optimizer", "init", "lr", "batch", "dropout", "input",
-                "seconds", "kernels", "rounds", "data", "threads"},
-               {"json", "help"});
+  const Args a(argc, argv, with_config_flags({"seconds", "kernels", "rounds", "data", "threads"}), {"json", "help"});
   if (a.flag("help"))
     return std::fputs("lenet bench [--preset modern] [other train options] [--batch 128] [--kernels simd|scalar|both]\n"
                       "            [--seconds 3 per kernel set] [--rounds 3] [--threads 1 or a list: 1,2] [--json]\n"

@@ -15,23 +15,23 @@ E parse_name(const std::string& s, const char* const (&names)[Count], const char
   throw Error(std::string("unknown ") + option + " '" + s + "' (allowed: " + allowed + ")");
 }
 
-const char* const kActivations[] = {"sigmoid", "tanh", "scaled_tanh", "relu"};
-const char* const kPoolings[] = {"avg", "max", "subsample"};
-const char* const kOutputs[] = {"softmax", "mse", "rbf"};
-const char* const kOptimizers[] = {"sgd", "momentum", "adam"};
-const char* const kInits[] = {"lecun", "xavier", "he"};
-
 }  // namespace
 
-const char* to_string(Activation v) { return kActivations[static_cast<int>(v)]; }
-const char* to_string(Pooling v) { return kPoolings[static_cast<int>(v)]; }
-const char* to_string(Output v) { return kOutputs[static_cast<int>(v)]; }
-const char* to_string(Optimizer v) { return kOptimizers[static_cast<int>(v)]; }
-const char* to_string(Init v) { return kInits[static_cast<int>(v)]; }
-Activation parse_activation(const std::string& s) { return parse_name<Activation>(s, kActivations, "activation"); }
-Pooling parse_pooling(const std::string& s) { return parse_name<Pooling>(s, kPoolings, "pooling"); }
-Output parse_output(const std::string& s) { return parse_name<Output>(s, kOutputs, "output"); }
-Optimizer parse_optimizer(const std::string& s) { return parse_name<Optimizer>(s, kOptimizers, "optimizer"); }
-Init parse_init(const std::string& s) { return parse_name<Init>(s, kInits, "init"); }
+const char* const kActivationNames[4] = {"sigmoid", "tanh", "scaled_tanh", "relu"};
+const char* const kPoolingNames[3] = {"avg", "max", "subsample"};
+const char* const kOutputNames[3] = {"softmax", "mse", "rbf"};
+const char* const kOptimizerNames[3] = {"sgd", "momentum", "adam"};
+const char* const kInitNames[3] = {"lecun", "xavier", "he"};
+
+const char* to_string(Activation v) { return kActivationNames[static_cast<int>(v)]; }
+const char* to_string(Pooling v) { return kPoolingNames[static_cast<int>(v)]; }
+const char* to_string(Output v) { return kOutputNames[static_cast<int>(v)]; }
+const char* to_string(Optimizer v) { return kOptimizerNames[static_cast<int>(v)]; }
+const char* to_string(Init v) { return kInitNames[static_cast<int>(v)]; }
+Activation parse_activation(const std::string& s) { return parse_name<Activation>(s, kActivationNames, "activation"); }
+Pooling parse_pooling(const std::string& s) { return parse_name<Pooling>(s, kPoolingNames, "pooling"); }
+Output parse_output(const std::string& s) { return parse_name<Output>(s, kOutputNames, "output"); }
+Optimizer parse_optimizer(const std::string& s) { return parse_name<Optimizer>(s, kOptimizerNames, "optimizer"); }
+Init parse_init(const std::string& s) { return parse_name<Init>(s, kInitNames, "init"); }
 
 }  // namespace lenet

@@ -18,6 +18,13 @@ enum class Optimizer : uint8_t { sgd = 0, momentum = 1, adam = 2 };
 // lecun: uniform +-2.4/fan_in (the paper, appendix A); xavier: Glorot uniform; he: He uniform (ReLU).
 enum class Init : uint8_t { lecun = 0, xavier = 1, he = 2 };
 
+// The names, by code (the order of each enum above).
+extern const char* const kActivationNames[4];
+extern const char* const kPoolingNames[3];
+extern const char* const kOutputNames[3];
+extern const char* const kOptimizerNames[3];
+extern const char* const kInitNames[3];
+
 const char* to_string(Activation v);
 const char* to_string(Pooling v);
 const char* to_string(Output v);

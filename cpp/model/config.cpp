@@ -1,104 +1,209 @@
 #include "model/config.h"
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <type_traits>
 
 #include "base/common.h"
 
 namespace lenet {
 
+const char* const kPresetNames[kPresetCount] = {"modern", "classic", "lecun1998"};
+
 namespace {
 
-// A preset names an architecture and its training recipe; the seed and the current learning rate (which
-// schedules and set_learning_rate change) do not make a network "custom".
-bool same_recipe(Config a, const Config& b) {
-  a.seed = b.seed;
-  a.learning_rate = b.learning_rate;
-  return a.activation == b.activation && a.pooling == b.pooling && a.output == b.output &&
-         a.c3_table == b.c3_table && a.optimizer == b.optimizer && a.init == b.init &&
-         a.learning_rate == b.learning_rate && a.batch_size == b.batch_size && a.dropout == b.dropout &&
-         a.input_size == b.input_size && a.background == b.background && a.ink == b.ink &&
-         a.momentum == b.momentum && a.beta1 == b.beta1 && a.beta2 == b.beta2 && a.epsilon == b.epsilon &&
-         a.weight_decay == b.weight_decay;
+template <typename T>
+double to_double(T v) {
+  if constexpr (std::is_enum_v<T>) return static_cast<double>(static_cast<int>(v));
+  else return static_cast<double>(v);
+}
+template <typename T>
+T from_double(double v) {
+  if constexpr (std::is_enum_v<T>) return static_cast<T>(static_cast<int>(v));
+  else if constexpr (std::is_same_v<T, bool>) return v != 0;
+  else return static_cast<T>(v);
+}
+
+// The getter and setter of a Config member, for the table (the one place that knows the member's C++ type).
+#define LENET_MEMBER(m) \
+  [](const Config& c) { return to_double(c.m); }, [](Config& c, double v) { c.m = from_double<decltype(c.m)>(v); }
+
+template <size_t N>
+std::vector<const char*> names(const char* const (&list)[N]) {
+  return {list, list + N};
+}
+
+// Presets, column by column: modern | classic | lecun1998.
+// - modern: the specification's modern variant: ReLU, max pooling, softmax + cross-entropy, Adam lr 0.001,
+//   Dropout(0.5), 28x28 input.
+// - classic: the specification's PyTorch model: sigmoid, average pooling, full C3, Linear(84, 10),
+//   cross-entropy, 32x32. Four stacked sigmoids barely pass a gradient: with Adam at 0.001 it is still at
+//   chance after a pass over 10,000 images; with Glorot initialisation Adam at 0.003-0.03 reaches at most
+//   20 % and SGD with momentum up to lr 1 stays at chance. The specified initial learning rate 0.01 with
+//   Adam and He-uniform initialisation reaches about 72 % test accuracy in a pass over 12,000 (batch 128).
+// - lecun1998: LeCun et al. 1998: scaled tanh (appendix A), trainable subsampling (II-B), the C3 table
+//   (Table I), RBF output with its loss (eq. 9), inputs with background -0.1 and ink 1.175 (II-B), uniform
+//   +-2.4/fan-in initialisation (appendix A). The paper trained with stochastic diagonal Levenberg-Marquardt;
+//   Adam stands in for it: at 0.001 it reaches about 40 % test accuracy after 10,000 images, at 0.003 about 80 %.
+// file_offset: the version-1 configuration block (models/README.md); bytes no field covers are reserved, zero.
+const std::vector<ConfigField>& table() {
+  using F = FieldType;
+  static const std::vector<ConfigField> fields = {
+      {"activation", "activation", F::choice, "sigmoid, tanh, scaled_tanh or relu", 0, 3, false, false, {},
+       names(kActivationNames), {3, 0, 2}, 0, true, "the squashing function after C1, C3, C5 and F6",
+       LENET_MEMBER(activation)},
+      {"pooling", "pooling", F::choice, "avg, max or subsample", 0, 2, false, false, {}, names(kPoolingNames),
+       {1, 0, 2}, 1, true, "S2 and S4: 2x2 mean, 2x2 max, or the paper's trainable subsampling",
+       LENET_MEMBER(pooling)},
+      {"output", "output", F::choice, "softmax, mse or rbf", 0, 2, false, false, {}, names(kOutputNames),
+       {0, 0, 2}, 2, true, "the output layer and loss: softmax cross-entropy, MSE on one-hot, the paper's RBF",
+       LENET_MEMBER(output)},
+      {"c3Table", "c3-table", F::flag, "true or false", 0, 1, false, false, {}, {}, {0, 0, 1}, 3, true,
+       "connect C3 to S2 by the paper's Table I instead of fully", LENET_MEMBER(c3_table)},
+      {"optimizer", "optimizer", F::choice, "sgd, momentum or adam", 0, 2, false, false, {},
+       names(kOptimizerNames), {2, 2, 2}, 4, true, "the optimizer", LENET_MEMBER(optimizer)},
+      {"init", "init", F::choice, "lecun, xavier or he", 0, 2, false, false, {}, names(kInitNames), {2, 2, 0}, 5,
+       true, "weight initialisation: uniform +-2.4/fan-in, Glorot uniform, He uniform", LENET_MEMBER(init)},
+      {"learningRate", "lr", F::real, "a finite number > 0", 0, 1e6, true, false, {}, {}, {0.001, 0.01, 0.003}, 8,
+       false, "the learning rate", LENET_MEMBER(learning_rate)},
+      {"batchSize", "batch", F::integer, "1..65536", 1, 65536, false, false, {}, {}, {128, 128, 128}, 12, true,
+       "images per optimizer step", LENET_MEMBER(batch_size)},
+      {"dropout", "dropout", F::real, "in [0, 1)", 0, 1, false, true, {}, {}, {0.5, 0, 0}, 16, true,
+       "drop probability of F6's activations in training (0: off)", LENET_MEMBER(dropout)},
+      {"inputSize", "input", F::integer, "28 or 32", 28, 32, false, false, {28, 32}, {}, {28, 32, 32}, 20, true,
+       "the side of the images the network is made for (28 is placed in 32x32 with a 2 px border)",
+       LENET_MEMBER(input_size)},
+      {"background", "background", F::real, "a finite number in [-100, 100]", -100, 100, false, false, {}, {},
+       {0, 0, -0.1}, 24, true, "the input level of a blank pixel", LENET_MEMBER(background)},
+      {"ink", "ink", F::real, "a finite number in [-100, 100]", -100, 100, false, false, {}, {}, {1, 1, 1.175}, 28,
+       true, "the input level of a fully inked pixel", LENET_MEMBER(ink)},
+      {"momentum", "momentum", F::real, "in [0, 1)", 0, 1, false, true, {}, {}, {0.9, 0.9, 0.9}, 32, true,
+       "momentum (optimizer momentum)", LENET_MEMBER(momentum)},
+      {"beta1", "beta1", F::real, "in [0, 1)", 0, 1, false, true, {}, {}, {0.9, 0.9, 0.9}, 36, true,
+       "Adam's first-moment decay", LENET_MEMBER(beta1)},
+      {"beta2", "beta2", F::real, "in [0, 1)", 0, 1, false, true, {}, {}, {0.999, 0.999, 0.999}, 40, true,
+       "Adam's second-moment decay", LENET_MEMBER(beta2)},
+      {"epsilon", "epsilon", F::real, "in (0, 1]", 0, 1, true, false, {}, {}, {1e-8, 1e-8, 1e-8}, 44, true,
+       "Adam's epsilon", LENET_MEMBER(epsilon)},
+      {"weightDecay", "weight-decay", F::real, "in [0, 1]", 0, 1, false, false, {}, {}, {0, 0, 0}, 48, true,
+       "L2 weight decay, added to the gradient", LENET_MEMBER(weight_decay)},
+      {"seed", "seed", F::integer, "an integer 0..4294967295", 0, 4294967295.0, false, false, {}, {}, {1, 1, 1}, 52,
+       false, "the initial weights and the dropout stream (and, in training sessions, the order of the batches)",
+       LENET_MEMBER(seed)},
+  };
+  return fields;
+}
+
+#undef LENET_MEMBER
+
+// The shortest decimal that reads back to the same float32 (0.001, not 0.0010000000474974513).
+std::string short_float(double v) {
+  const float f = static_cast<float>(v);
+  char buf[32];
+  for (int digits = 1; digits <= 9; ++digits) {
+    std::snprintf(buf, sizeof buf, "%.*g", digits, static_cast<double>(f));
+    if (std::strtof(buf, nullptr) == f) break;
+  }
+  return buf;
 }
 
 }  // namespace
 
-Config preset(const std::string& name) {
-  Config c;
-  if (name == "modern") {
-    // The specification's modern variant: ReLU, max pooling, softmax + cross-entropy, Adam lr 0.001, Dropout(0.5).
-    c.activation = Activation::relu;
-    c.pooling = Pooling::max;
-    c.output = Output::softmax;
-    c.optimizer = Optimizer::adam;
-    c.init = Init::he;
-    c.learning_rate = 0.001f;
-    c.dropout = 0.5f;
-    c.input_size = 28;
-  } else if (name == "classic") {
-    // The PyTorch model of the specification: sigmoid, average pooling, full C3, Linear(84, 10), cross-entropy, 32x32.
-    // Four stacked sigmoids barely pass a gradient: with Adam at 0.001 it is still at chance after a pass
-    // over 10,000 images; with Glorot initialisation Adam at 0.003-0.03 reaches at most 20 % and SGD with
-    // momentum up to lr 1 stays at chance. The specified initial learning rate 0.01 with Adam and He-uniform
-    // initialisation reaches about 72 % test accuracy in a pass over 12,000 (batch 128; see README).
-    c.activation = Activation::sigmoid;
-    c.pooling = Pooling::avg;
-    c.output = Output::softmax;
-    c.optimizer = Optimizer::adam;
-    c.init = Init::he;
-    c.learning_rate = 0.01f;
-    c.dropout = 0.0f;
-    c.input_size = 32;
-  } else if (name == "lecun1998") {
-    // LeCun et al. 1998: scaled tanh (appendix A), trainable subsampling (II-B), the C3 table (Table I),
-    // RBF output with its loss (eq. 9), inputs with background -0.1 and ink 1.175 (II-B),
-    // uniform +-2.4/fan-in initialisation (appendix A).
-    c.activation = Activation::scaled_tanh;
-    c.pooling = Pooling::subsample;
-    c.output = Output::rbf;
-    c.c3_table = true;
-    // The paper trained with stochastic diagonal Levenberg-Marquardt; Adam stands in for it. At 0.001 it
-    // reaches about 40 % test accuracy after 10,000 images, at 0.003 about 80 %.
-    c.optimizer = Optimizer::adam;
-    c.init = Init::lecun;
-    c.learning_rate = 0.003f;
-    c.dropout = 0.0f;
-    c.input_size = 32;
-    c.background = -0.1f;
-    c.ink = 1.175f;
-  } else {
-    throw Error("unknown preset '" + name + "' (allowed: modern, classic, lecun1998)");
-  }
-  return c;
+const std::vector<ConfigField>& config_fields() { return table(); }
+
+const ConfigField* field_by_key(const std::string& key) {
+  for (const ConfigField& f : table())
+    if (key == f.key) return &f;
+  return nullptr;
 }
 
+const ConfigField* field_by_flag(const std::string& flag) {
+  for (const ConfigField& f : table())
+    if (flag == f.flag) return &f;
+  return nullptr;
+}
+
+void check_field(const ConfigField& f, double v) {
+  bool ok = std::isfinite(v);
+  if (ok && f.type != FieldType::real) ok = v == std::floor(v);
+  if (ok) ok = (f.lo_open ? v > f.lo : v >= f.lo) && (f.hi_open ? v < f.hi : v <= f.hi);
+  if (ok && !f.values.empty()) {
+    ok = false;
+    for (int allowed : f.values) ok = ok || v == allowed;
+  }
+  if (!ok) throw Error(std::string(f.key) + " must be " + f.rule);
+}
+
+std::string field_text(const ConfigField& f, const Config& c) {
+  const double v = f.get(c);
+  switch (f.type) {
+    case FieldType::choice: return f.choices[static_cast<size_t>(v)];
+    case FieldType::flag: return v != 0 ? "true" : "false";
+    case FieldType::integer: {
+      char buf[24];
+      std::snprintf(buf, sizeof buf, "%.0f", v);
+      return buf;
+    }
+    case FieldType::real: return short_float(v);
+  }
+  return "";
+}
+
+void set_field_text(const ConfigField& f, Config& c, const std::string& text) {
+  double v = 0;
+  if (f.type == FieldType::choice) {
+    size_t i = 0;
+    while (i < f.choices.size() && text != f.choices[i]) ++i;
+    if (i == f.choices.size()) {
+      std::string allowed;
+      for (const char* name : f.choices) allowed += (allowed.empty() ? "" : ", ") + std::string(name);
+      throw Error("unknown " + std::string(f.key) + " '" + text + "' (allowed: " + allowed + ")");
+    }
+    v = static_cast<double>(i);
+  } else if (f.type == FieldType::flag) {
+    if (text == "true" || text == "1") v = 1;
+    else if (text == "false" || text == "0") v = 0;
+    else throw Error(std::string(f.key) + " must be " + f.rule + ", not '" + text + "'");
+  } else {
+    char* end = nullptr;
+    v = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end != '\0') throw Error(std::string(f.key) + " must be " + f.rule + ", not '" + text + "'");
+  }
+  check_field(f, v);
+  f.set(c, v);
+}
+
+Config preset(const std::string& name) {
+  for (int p = 0; p < kPresetCount; ++p) {
+    if (name != kPresetNames[p]) continue;
+    Config c;
+    for (const ConfigField& f : table()) f.set(c, f.defaults[p]);
+    return c;
+  }
+  throw Error("unknown preset '" + name + "' (allowed: modern, classic, lecun1998)");
+}
+
+// A preset names an architecture and its training recipe; the seed and the current learning rate (which
+// schedules and set_learning_rate change) do not make a network "custom".
 std::string preset_name(const Config& c) {
-  for (const char* name : {"modern", "classic", "lecun1998"})
-    if (same_recipe(preset(name), c)) return name;
+  for (const char* name : kPresetNames) {
+    const Config p = preset(name);
+    bool same = true;
+    for (const ConfigField& f : table())
+      if (f.in_recipe && f.get(p) != f.get(c)) same = false;
+    if (same) return name;
+  }
   return "custom";
 }
 
 void validate(const Config& c) {
-  auto fail = [](const std::string& what) { throw Error("invalid configuration: " + what); };
-  if (static_cast<int>(c.activation) > 3) fail("activation code out of range");
-  if (static_cast<int>(c.pooling) > 2) fail("pooling code out of range");
-  if (static_cast<int>(c.output) > 2) fail("output code out of range");
-  if (static_cast<int>(c.optimizer) > 2) fail("optimizer code out of range");
-  if (static_cast<int>(c.init) > 2) fail("init code out of range");
-  if (!std::isfinite(c.learning_rate) || c.learning_rate <= 0 || c.learning_rate > 1e6f)
-    fail("learningRate must be a finite number > 0");
-  if (c.batch_size < 1 || c.batch_size > 65536) fail("batchSize must be 1..65536");
-  if (!std::isfinite(c.dropout) || c.dropout < 0 || c.dropout >= 1) fail("dropout must be in [0, 1)");
-  if (c.input_size != 28 && c.input_size != 32) fail("inputSize must be 28 or 32");
-  if (!std::isfinite(c.background) || !std::isfinite(c.ink) || std::fabs(c.background) > 100 ||
-      std::fabs(c.ink) > 100 || c.background == c.ink)
-    fail("background and ink levels must be finite, distinct and within +-100");
-  if (!std::isfinite(c.momentum) || c.momentum < 0 || c.momentum >= 1) fail("momentum must be in [0, 1)");
-  if (!std::isfinite(c.beta1) || c.beta1 < 0 || c.beta1 >= 1) fail("beta1 must be in [0, 1)");
-  if (!std::isfinite(c.beta2) || c.beta2 < 0 || c.beta2 >= 1) fail("beta2 must be in [0, 1)");
-  if (!std::isfinite(c.epsilon) || c.epsilon <= 0 || c.epsilon > 1) fail("epsilon must be in (0, 1]");
-  if (!std::isfinite(c.weight_decay) || c.weight_decay < 0 || c.weight_decay > 1)
-    fail("weightDecay must be in [0, 1]");
+  try {
+    for (const ConfigField& f : table()) check_field(f, f.get(c));
+    if (c.background == c.ink) throw Error("background and ink must be distinct levels");
+  } catch (const Error& e) {
+    throw Error(std::string("invalid configuration: ") + e.what());
+  }
 }
 
 }  // namespace lenet
