@@ -111,6 +111,10 @@ export declare class Network {
   readonly parameterCount: number;
   readonly disposed: boolean;
   /** Throws an Error named 'DivergenceError' (weights restored) when a step diverges. */
+  /**
+   * Images are N square images of 28x28 or 32x32 values, whatever the network's inputSize: the network
+   * places a 28x28 image in its 32x32 field itself (2 px border). Bytes count as value/255.
+   */
   trainBatch(images: Images, labels: Uint8Array): TrainStats;
   evaluate(images: Images, labels: Uint8Array): EvalStats;
   predict(image: Images): Float32Array;

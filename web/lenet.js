@@ -121,18 +121,24 @@ function checkDrawing(image, who) {
   return { data, width, height, channels };
 }
 
-function checkImages(images, count, pixels, what = 'images') {
+// Images for a network: a Float32Array (0..1) or a Uint8Array (0..255) of `count` square images, 28x28 or
+// 32x32 (every network takes both and places them itself). count undefined: as many as fit, with the
+// network's own side preferred where both would. Returns { bytes, side, count }.
+function checkImages(images, count, ownSide, what = 'images') {
   const isFloat = images instanceof Float32Array;
   if (!isFloat && !(images instanceof Uint8Array) && !(images instanceof Uint8ClampedArray)) {
     throw new TypeError(`${what} must be a Float32Array (0..1) or a Uint8Array (0..255)`);
   }
-  if (count !== undefined && images.length !== count * pixels) {
-    throw new Error(`${what}: ${images.length} values for ${count} image(s) of ${pixels} pixels (expected ${count * pixels})`);
+  const sides = ownSide === 32 ? [32, 28] : [28, 32];
+  const side = count === undefined
+    ? sides.find((s) => images.length > 0 && images.length % (s * s) === 0)
+    : sides.find((s) => images.length === count * s * s);
+  if (!side) {
+    const expected = count === undefined ? 'a whole number of 28x28 (784) or 32x32 (1024) images'
+      : `${count * 784} (28x28) or ${count * 1024} (32x32)`;
+    throw new Error(`${what}: ${images.length} values for ${count ?? 'some'} image(s): expected ${expected}`);
   }
-  if (count === undefined && (images.length === 0 || images.length % pixels !== 0)) {
-    throw new Error(`${what}: ${images.length} values is not a whole number of ${pixels}-pixel images`);
-  }
-  return !isFloat;
+  return { bytes: !isFloat, side, count: count ?? images.length / (side * side) };
 }
 
 function checkLabels(labels) {
@@ -166,34 +172,37 @@ export class Network {
   /** The side of an input image: 28 or 32. */
   get inputSize() { this.#h(); return this.#side; }
 
-  // Stages images (and labels) with one TypedArray.set each; returns whether they are bytes.
+  // Stages images (and labels) with one TypedArray.set each; returns checkImages' { bytes, side, count }.
   #stage(images, labels, count) {
     const h = this.#h();
-    const bytes = checkImages(images, count, this.#side * this.#side);
-    if (bytes) h.u8Input(images.length).set(images);
+    const staged = checkImages(images, count, this.#side);
+    if (staged.bytes) h.u8Input(images.length).set(images);
     else h.f32Input(images.length).set(images);
     if (labels) h.labelInput(labels.length).set(labels);
-    return bytes;
+    return staged;
   }
 
-  /** One optimizer step on a batch; images N*side*side, labels N. Returns { loss, correct, count }. */
+  /**
+   * One optimizer step on a batch: images N x 28x28 or N x 32x32 (the network places 28x28 images in its
+   * 32x32 field itself), labels N. Returns { loss, correct, count }.
+   */
   trainBatch(images, labels) {
     checkLabels(labels);
-    const bytes = this.#stage(images, labels, labels.length);
-    return raise(this.#h().train(labels.length, bytes));
+    const { side, bytes } = this.#stage(images, labels, labels.length);
+    return raise(this.#h().train(labels.length, side, bytes));
   }
 
   /** Accuracy (0..1) and mean loss on labelled images, in eval mode (no dropout). */
   evaluate(images, labels) {
     checkLabels(labels);
-    const bytes = this.#stage(images, labels, labels.length);
-    return raise(this.#h().evaluate(labels.length, bytes));
+    const { side, bytes } = this.#stage(images, labels, labels.length);
+    return raise(this.#h().evaluate(labels.length, side, bytes));
   }
 
-  /** Class probabilities of one image: Float32Array(10). */
+  /** Class probabilities of one image (28x28 or 32x32): Float32Array(10). */
   predict(image) {
-    const bytes = this.#stage(image, null, 1);
-    return new Float32Array(raise(this.#h().predict(1, bytes)).data);
+    const { side, bytes } = this.#stage(image, null, 1);
+    return new Float32Array(raise(this.#h().predict(1, side, bytes)).data);
   }
 
   /**
@@ -221,13 +230,10 @@ export class Network {
     };
   }
 
-  /** Class probabilities of N images: Float32Array(N*10). */
+  /** Class probabilities of N images (28x28 or 32x32 each): Float32Array(N*10). */
   predictBatch(images) {
-    const side = this.inputSize;
-    checkImages(images, undefined, side * side);
-    const n = images.length / (side * side);
-    const bytes = this.#stage(images, null, n);
-    return new Float32Array(raise(this.#h().predict(n, bytes)).data);
+    const { side, bytes, count } = this.#stage(images, null, undefined);
+    return new Float32Array(raise(this.#h().predict(count, side, bytes)).data);
   }
 
   /** The activations of every layer for the first image of the last forward pass. */

@@ -232,9 +232,10 @@ class NetworkHandle {
   val u8Input(int count) { return io_.u8_input(count); }
   val labelInput(int count) { return io_.label_input(count); }
 
-  val train(int n, bool bytes) {
+  // side: the staged images' side, 28 or 32 (the network places them).
+  val train(int n, int side, bool bytes) {
     return guarded([&] {
-      const TrainStats s = net().train_batch(io_.images(n, net().input_pixels(), bytes), io_.label_data(n), n);
+      const TrainStats s = net().train_batch(io_.images(n, side * side, bytes), io_.label_data(n), n, side);
       val r = val::object();
       r.set("loss", s.loss);
       r.set("correct", s.correct);
@@ -242,9 +243,9 @@ class NetworkHandle {
       return r;
     });
   }
-  val evaluate(int n, bool bytes) {
+  val evaluate(int n, int side, bool bytes) {
     return guarded([&] {
-      const EvalStats s = net().evaluate(io_.images(n, net().input_pixels(), bytes), io_.label_data(n), n);
+      const EvalStats s = net().evaluate(io_.images(n, side * side, bytes), io_.label_data(n), n, nullptr, side);
       val r = val::object();
       r.set("accuracy", s.accuracy);
       r.set("loss", s.loss);
@@ -253,10 +254,10 @@ class NetworkHandle {
       return r;
     });
   }
-  val predict(int n, bool bytes) {
+  val predict(int n, int side, bool bytes) {
     return guarded([&] {
       io_.out.resize(static_cast<size_t>(std::max(n, 0)) * kClasses);
-      net().predict(io_.out.data(), io_.images(n, net().input_pixels(), bytes), n);
+      net().predict(io_.out.data(), io_.images(n, side * side, bytes), n, side);
       val r = val::object();
       r.set("data", val(emscripten::typed_memory_view(io_.out.size(), io_.out.data())));
       return r;

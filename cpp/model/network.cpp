@@ -86,7 +86,11 @@ bool all_finite(const float* p, size_t n) {
   return bad == 0;
 }
 
-void check_images(const float* images, int n, int pixels) {
+// side: 28 or 32, whatever the network's input size (the network places them, see load_input).
+void check_images(const float* images, int n, int side) {
+  if (side != 28 && side != 32)
+    throw Error("images must be 28x28 or 32x32, not " + std::to_string(side) + "x" + std::to_string(side));
+  const int pixels = side * side;
   if (n < 1) throw Error("no images given (batch of " + std::to_string(n) + ")");
   if (!images) throw Error("images are missing");
   const size_t total = static_cast<size_t>(n) * pixels;
@@ -210,15 +214,15 @@ struct Network::Impl {
   }
 
   // Checks a labelled batch and runs it forward (training: with dropout); nothing changes on bad input.
-  void forward_batch(const float* images, const uint8_t* labels, int n, bool training) {
-    check_images(images, n, config.input_size * config.input_size);
+  void forward_batch(const float* images, const uint8_t* labels, int n, int side, bool training) {
+    check_images(images, n, side);
     check_labels(labels, n);
-    forward_checked(images, n, training);
+    forward_checked(images, n, side, training);
   }
   // The same for a batch already checked (a part of one).
-  void forward_checked(const float* images, int n, bool training) {
+  void forward_checked(const float* images, int n, int side, bool training) {
     ensure_capacity(n);
-    load_input(images, n);
+    load_input(images, n, side);
     forward(n, training);
   }
 
@@ -229,9 +233,10 @@ struct Network::Impl {
     return chunk;
   }
 
-  // Pixels in [0, 1] to the configured levels, centred in the 32x32 field (28x28 gets a 2 px border).
-  void load_input(const float* images, int n) {
-    const int side = config.input_size, border = (32 - side) / 2;
+  // Input placement, the one place for it: side x side pixels in [0, 1] to the configured levels, centred
+  // in the 32x32 field (a 28x28 image gets a 2 px border, as LeCun et al. padded MNIST).
+  void load_input(const float* images, int n, int side) {
+    const int border = (32 - side) / 2;
     const float bg = config.background, scale = config.ink - config.background;
     float* x = acts[0].data();
     for (int k = 0; k < n; ++k) {
@@ -350,13 +355,13 @@ struct Network::Impl {
 
   // Forward, loss and backward of a checked batch, split over the threads; leaves the mean gradient over
   // the whole batch in grads and returns the whole batch's mean loss and correct count.
-  LossResult loss_and_gradients(const float* images, const uint8_t* labels, int n) {
+  LossResult loss_and_gradients(const float* images, const uint8_t* labels, int n, int side) {
     const Split sp = split_of(n);
-    const size_t pixels = static_cast<size_t>(config.input_size) * config.input_size;
+    const size_t pixels = static_cast<size_t>(side) * side;
     part_results.resize(static_cast<size_t>(sp.parts));
     on_parts(sp, [&](Impl& w, int k) {
       const int start = sp.start(k), count = sp.count(k);
-      w.forward_checked(images + static_cast<size_t>(start) * pixels, count, true);
+      w.forward_checked(images + static_cast<size_t>(start) * pixels, count, side, true);
       part_results[static_cast<size_t>(k)] = w.loss_and_output_gradient(labels + start, count);
       w.backward(count);
     });
@@ -384,14 +389,14 @@ struct Network::Impl {
   // Eval-mode forward of n checked images on this network alone, in chunks of at most a training batch
   // (so evaluation never needs more memory than training). probs, if given, receives the probabilities;
   // with labels, returns the chunks' losses summed by size and the correct count, else {0, 0}.
-  std::pair<double, int> eval_range(const float* images, const uint8_t* labels, int n, float* probs) {
-    const size_t pixels = static_cast<size_t>(config.input_size) * config.input_size;
+  std::pair<double, int> eval_range(const float* images, const uint8_t* labels, int n, int side, float* probs) {
+    const size_t pixels = static_cast<size_t>(side) * side;
     double loss_sum = 0;
     int correct = 0;
     const int chunk = chunk_for(n);
     for (int start = 0; start < n; start += chunk) {
       const int count = std::min(chunk, n - start);
-      load_input(images + static_cast<size_t>(start) * pixels, count);
+      load_input(images + static_cast<size_t>(start) * pixels, count, side);
       forward(count, false);
       if (labels) {
         const LossResult r = loss_and_output_gradient(labels + start, count);
@@ -405,14 +410,14 @@ struct Network::Impl {
 
   // eval_range over the threads: each takes a part of the images (the same weights, eval mode: the same
   // results as on one thread). Returns the summed loss and the correct count.
-  std::pair<double, int> eval_parts(const float* images, const uint8_t* labels, int n, float* probs) {
+  std::pair<double, int> eval_parts(const float* images, const uint8_t* labels, int n, int side, float* probs) {
     const Split sp = split_of(n);
     eval_results.resize(static_cast<size_t>(sp.parts));  // allocates once
-    const size_t pixels = static_cast<size_t>(config.input_size) * config.input_size;
+    const size_t pixels = static_cast<size_t>(side) * side;
     on_parts(sp, [&](Impl& w, int k) {
       const int start = sp.start(k);
       eval_results[static_cast<size_t>(k)] =
-          w.eval_range(images + static_cast<size_t>(start) * pixels, labels ? labels + start : nullptr, sp.count(k),
+          w.eval_range(images + static_cast<size_t>(start) * pixels, labels ? labels + start : nullptr, sp.count(k), side,
                        probs ? probs + static_cast<size_t>(start) * kClasses : nullptr);
     });
     std::pair<double, int> total{0.0, 0};
@@ -422,7 +427,7 @@ struct Network::Impl {
     }
     // Keep "the last forward image" the first of the batch for feature_map().
     if (sp.count(0) > chunk_for(sp.count(0))) {
-      load_input(images, 1);
+      load_input(images, 1, side);
       forward(1, false);
     }
     return total;
@@ -454,11 +459,12 @@ Network& Network::operator=(Network&&) noexcept = default;
 
 const Config& Network::config() const { return impl_->config; }
 
-TrainStats Network::train_batch(const float* images, const uint8_t* labels, int n) {
+TrainStats Network::train_batch(const float* images, const uint8_t* labels, int n, int side) {
   Impl& m = *impl_;
-  check_images(images, n, input_pixels());
+  side = side ? side : input_size();
+  check_images(images, n, side);
   check_labels(labels, n);
-  const LossResult r = m.loss_and_gradients(images, labels, n);
+  const LossResult r = m.loss_and_gradients(images, labels, n, side);
   auto diverged = [&](const std::string& why) {
     throw DivergenceError("training diverged at step " + std::to_string(m.steps + 1) + ": " + why + " (learning rate " +
                           std::to_string(m.optimizer.settings().learning_rate) +
@@ -493,11 +499,12 @@ TrainStats Network::train_batch(const float* images, const uint8_t* labels, int 
   return {r.loss, r.correct, n};
 }
 
-EvalStats Network::evaluate(const float* images, const uint8_t* labels, int n, float* probs) {
+EvalStats Network::evaluate(const float* images, const uint8_t* labels, int n, float* probs, int side) {
   Impl& m = *impl_;
-  check_images(images, n, input_pixels());
+  side = side ? side : input_size();
+  check_images(images, n, side);
   check_labels(labels, n);
-  const auto [loss_sum, correct] = m.eval_parts(images, labels, n, probs);
+  const auto [loss_sum, correct] = m.eval_parts(images, labels, n, side, probs);
   EvalStats stats;
   stats.correct = correct;
   stats.count = n;
@@ -506,11 +513,12 @@ EvalStats Network::evaluate(const float* images, const uint8_t* labels, int n, f
   return stats;
 }
 
-void Network::predict(float* probs, const float* images, int n) {
+void Network::predict(float* probs, const float* images, int n, int side) {
   Impl& m = *impl_;
-  check_images(images, n, input_pixels());
+  side = side ? side : input_size();
+  check_images(images, n, side);
   if (!probs) throw Error("no output buffer for the probabilities");
-  m.eval_parts(images, nullptr, n, probs);
+  m.eval_parts(images, nullptr, n, side, probs);
 }
 
 Tensor Network::feature_map(LayerId id) const {
@@ -641,15 +649,16 @@ Network Network::load(const uint8_t* data, size_t size) {
 std::vector<ParamSpan> Network::parameters() { return impl_->spans; }
 size_t Network::parameter_count() const { return impl_->params.size(); }
 
-float Network::loss_and_gradients(const float* images, const uint8_t* labels, int n) {
-  check_images(images, n, input_pixels());
+float Network::loss_and_gradients(const float* images, const uint8_t* labels, int n, int side) {
+  side = side ? side : input_size();
+  check_images(images, n, side);
   check_labels(labels, n);
-  return impl_->loss_and_gradients(images, labels, n).loss;
+  return impl_->loss_and_gradients(images, labels, n, side).loss;
 }
 
-float Network::loss(const float* images, const uint8_t* labels, int n) {
+float Network::loss(const float* images, const uint8_t* labels, int n, int side) {
   Impl& m = *impl_;
-  m.forward_batch(images, labels, n, false);
+  m.forward_batch(images, labels, n, side ? side : input_size(), false);
   return m.loss_and_output_gradient(labels, n).loss;
 }
 

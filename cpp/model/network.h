@@ -57,15 +57,17 @@ class Network {
   int input_size() const { return config().input_size; }
   int input_pixels() const { return input_size() * input_size(); }
 
-  // images: n * input_pixels floats in [0, 1] (0 = background, 1 = ink; mapped to the configured
-  // background/ink levels inside), labels: n values in 0..9. Runs forward, loss, backward and one
-  // optimizer step on the trainable (unfrozen) layers. Throws Error on bad arguments (nothing changes)
-  // and DivergenceError (weights restored).
-  TrainStats train_batch(const float* images, const uint8_t* labels, int n);
+  // Images: n square images of side x side floats in [0, 1] (0 = background, 1 = ink; mapped to the
+  // configured background/ink levels inside), row-major. Every network takes side 28 (placed centred in
+  // its 32x32 field with a 2 px border) and side 32, whatever its input size; side 0 means input_size().
+  //
+  // labels: n values in 0..9. Runs forward, loss, backward and one optimizer step on the trainable
+  // (unfrozen) layers. Throws Error on bad arguments (nothing changes) and DivergenceError (weights restored).
+  TrainStats train_batch(const float* images, const uint8_t* labels, int n, int side = 0);
   // Eval mode (no dropout). probs, if given, receives [n][10] class probabilities.
-  EvalStats evaluate(const float* images, const uint8_t* labels, int n, float* probs = nullptr);
+  EvalStats evaluate(const float* images, const uint8_t* labels, int n, float* probs = nullptr, int side = 0);
   // probs: [n][10] class probabilities (softmax of the logits; for RBF, softmax of minus the distances).
-  void predict(float* probs, const float* images, int n);
+  void predict(float* probs, const float* images, int n, int side = 0);
 
   // The activations of the first image of the last forward pass, after the layer's activation:
   // C1 [6][28][28], S2 [6][14][14], C3 [16][10][10], S4 [16][5][5], C5 [120], F6 [84], OUTPUT [10]
@@ -103,9 +105,9 @@ class Network {
   std::vector<ParamSpan> parameters();
   size_t parameter_count() const;
   // Forward (training mode: dropout active), loss, and backward into zeroed gradients; no optimizer step.
-  float loss_and_gradients(const float* images, const uint8_t* labels, int n);
+  float loss_and_gradients(const float* images, const uint8_t* labels, int n, int side = 0);
   // Forward in eval mode and the mean loss, no gradients.
-  float loss(const float* images, const uint8_t* labels, int n);
+  float loss(const float* images, const uint8_t* labels, int n, int side = 0);
 
  private:
   struct Impl;

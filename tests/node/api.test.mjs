@@ -88,6 +88,23 @@ for (const simd of [true, false]) {
     }
   });
 
+  test(`${label}: every network takes 28x28 images and places them as padding by hand would`, async () => {
+    const lenet = await build(simd);
+    const images28 = data.images.subarray(0, 32 * 784), labels = data.labels.subarray(0, 32);
+    const images32 = pad32(images28);
+    for (const preset of ['modern', 'classic', 'lecun1998']) {
+      const a = lenet.create({ preset, seed: 3, dropout: 0 });
+      const b = lenet.create({ preset, seed: 3, dropout: 0 });
+      assert.deepEqual(a.predictBatch(images28), b.predictBatch(images32), preset);
+      assert.deepEqual(a.evaluate(images28, labels), b.evaluate(images32, labels), preset);
+      assert.deepEqual(a.trainBatch(images28, labels), b.trainBatch(images32, labels), preset);
+      assert.deepEqual(a.save(), b.save(), preset);
+      assert.throws(() => a.predict(new Uint8Array(900)), /900 values for 1 image\(s\): expected 784 \(28x28\) or 1024 \(32x32\)/);
+      a.dispose();
+      b.dispose();
+    }
+  });
+
   test(`${label}: feature maps, weights, freeze, save and load`, async () => {
     const lenet = await build(simd);
     const net = lenet.create({ preset: 'modern', seed: 2 });
@@ -204,7 +221,7 @@ for (const simd of [true, false]) {
     const saved = net.save();
     const probe = net.predict(images.subarray(0, 784));
 
-    assert.throws(() => net.trainBatch(images.subarray(0, 700), labels.subarray(0, 1)), /700 values for 1 image\(s\) of 784 pixels/);
+    assert.throws(() => net.trainBatch(images.subarray(0, 700), labels.subarray(0, 1)), /700 values for 1 image\(s\): expected 784 \(28x28\) or 1024 \(32x32\)/);
     assert.throws(() => net.trainBatch(images, labels.subarray(0, 7)), /6272 values for 7 image/);
     const badLabels = labels.slice();
     badLabels[3] = 10;
@@ -216,7 +233,7 @@ for (const simd of [true, false]) {
     inf[784 + 5] = Infinity;
     assert.throws(() => net.trainBatch(inf, labels.subarray(0, 2)), /image 1, pixel 5 is infinite/);
     assert.throws(() => net.predict([1, 2, 3]), TypeError);
-    assert.throws(() => net.predictBatch(images.subarray(0, 1000)), /not a whole number of 784-pixel images/);
+    assert.throws(() => net.predictBatch(images.subarray(0, 1000)), /1000 values for some image\(s\): expected a whole number of 28x28 \(784\) or 32x32 \(1024\) images/);
     assert.throws(() => net.trainBatch(images, Array.from(labels)), /labels must be a Uint8Array/);
     assert.throws(() => net.weights('C9'), /unknown layer 'C9'/);
     assert.throws(() => net.freeze(['C1', 'X']), /unknown layer 'X'/);
