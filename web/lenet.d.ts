@@ -105,6 +105,63 @@ export declare class LeNet {
   mallocBytes(): number;
 }
 
+export interface LabelledImages {
+  /** N images of 28x28 or 32x32 bytes (0..255). */
+  images: Uint8Array | Uint8ClampedArray;
+  labels: Uint8Array;
+}
+
+export interface TrainingOptions {
+  heldOut?: LabelledImages;
+  epochs?: number;
+  /** The order of the samples and the augmentation. */
+  seed?: number;
+  shuffle?: boolean;
+  /** Drop each epoch's last partial batch. */
+  dropLast?: boolean;
+  /** A random shift, rotation and scaling of every sample. */
+  augment?: boolean;
+  /** 'linear': down to 10 % of the rate by the end; 'epoch': times `decay` after each epoch. */
+  schedule?: 'constant' | 'linear' | 'epoch';
+  decay?: number;
+  /** Quick held-out evaluations within each epoch (an epoch's end always evaluates the whole set). */
+  evalsPerEpoch?: number;
+  /** Images of a quick evaluation (0: all). */
+  evalLimit?: number;
+}
+
+export interface HeldOutStats extends EvalStats {
+  /** The whole held-out set (else its first evalLimit images). */
+  full: boolean;
+}
+
+export interface SessionReport {
+  steps: number;
+  epoch: number;
+  done: number;
+  perEpoch: number;
+  fraction: number;
+  loss: number;
+  accuracy: number;
+  correct: number;
+  samples: number;
+  learningRate: number;
+  epochEnd: boolean;
+  finished: boolean;
+  heldOut?: HeldOutStats;
+}
+
+export declare class TrainingSession {
+  readonly finished: boolean;
+  /** Throws an Error named 'DivergenceError' with the weights restored; the session stays at that batch. */
+  run(steps?: number): SessionReport;
+  evaluate(options?: { limit?: number; predictions?: boolean }): EvalStats & { predicted?: Uint8Array };
+  setLearningRate(rate: number): void;
+  /** The one training loop: shuffling, batching, augmentation, schedule, held-out evaluation. */
+  startTraining(train: LabelledImages, options?: TrainingOptions): TrainingSession;
+  dispose(): void;
+}
+
 export declare class Network {
   readonly inputSize: 28 | 32;
   readonly steps: number;

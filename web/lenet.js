@@ -236,6 +236,50 @@ export class Network {
     return new Float32Array(raise(this.#h().predict(count, side, bytes)).data);
   }
 
+  /**
+   * A training session over a labelled set: the one training loop (the page's worker, the lesson
+   * element and the native tool all use it). It shuffles by seed, batches, augments, schedules the
+   * learning rate and evaluates on the held-out set; run(steps) trains and reports. One session per
+   * network at a time: starting another, or creating/loading into this network, ends the last one.
+   * train, heldOut: { images, labels }, images N x 28x28 or 32x32 bytes (0..255). Options: epochs (1),
+   * seed (1), shuffle (true), dropLast (false), augment (false), schedule 'constant' | 'linear' (to 10 %
+   * of the rate by the end) | 'epoch' (times decay each epoch), decay (1), evalsPerEpoch (0), evalLimit (0: all).
+   */
+  startTraining(train, options = {}) {
+    if (options === null || typeof options !== 'object') throw new TypeError('startTraining() takes an options object');
+    const allowed = ['heldOut', 'epochs', 'seed', 'shuffle', 'dropLast', 'augment', 'schedule', 'decay', 'evalsPerEpoch', 'evalLimit'];
+    for (const key of Object.keys(options)) {
+      if (!allowed.includes(key)) throw new Error(`unknown training option '${key}' (allowed: ${allowed.join(', ')})`);
+    }
+    for (const key of ['epochs', 'seed', 'decay', 'evalsPerEpoch', 'evalLimit']) {
+      if (options[key] !== undefined && !Number.isFinite(options[key])) throw new TypeError(`training option ${key} must be a finite number`);
+    }
+    for (const key of ['epochs', 'seed', 'evalsPerEpoch', 'evalLimit']) {
+      if (options[key] !== undefined && !Number.isInteger(options[key])) throw new TypeError(`training option ${key} must be an integer`);
+    }
+    for (const key of ['shuffle', 'dropLast', 'augment']) {
+      if (options[key] !== undefined && typeof options[key] !== 'boolean') throw new TypeError(`training option ${key} must be a boolean`);
+    }
+    const h = this.#h();
+    const stage = (which, set, what) => {
+      if (!set || typeof set !== 'object') throw new TypeError(`${what} must be { images, labels }`);
+      checkLabels(set.labels);
+      if (!(set.images instanceof Uint8Array || set.images instanceof Uint8ClampedArray)) {
+        throw new TypeError(`${what}.images must be a Uint8Array (0..255)`);
+      }
+      const { side } = checkImages(set.images, set.labels.length, this.#side, `${what}.images`);
+      const views = raise(h.stageSet(which, set.labels.length, side));
+      views.images.set(set.images);
+      views.labels.set(set.labels);
+    };
+    stage(0, train, 'train');
+    if (options.heldOut !== undefined) stage(1, options.heldOut, 'heldOut');
+    else raise(h.stageSet(1, 0, 28));
+    const { heldOut, ...rest } = options;
+    raise(h.startSession(rest));
+    return new TrainingSession(h, this);
+  }
+
   /** The activations of every layer for the first image of the last forward pass. */
   featureMaps() {
     const h = this.#h();
@@ -294,6 +338,55 @@ export class Network {
     registry?.unregister(this);
     this.#handle.delete();
     this.#handle = null;
+  }
+}
+
+/** A training session of one network (Network.startTraining()). */
+export class TrainingSession {
+  #h;
+  #net;
+
+  constructor(handle, net) {
+    this.#h = handle;
+    this.#net = net;
+  }
+
+  #handle() {
+    if (this.#net.disposed) throw new Error('network has been disposed');
+    return this.#h;
+  }
+
+  /**
+   * Trains up to `steps` batches; returns early at a held-out evaluation, an epoch's end and the run's end:
+   * { steps, epoch, done, perEpoch, fraction, loss, accuracy, correct, samples, learningRate, epochEnd,
+   * finished, heldOut?: { accuracy, loss, correct, count, full } }. Throws a DivergenceError with the
+   * weights restored and the session still at the batch that diverged: setLearningRate() lower, then run on.
+   */
+  run(steps = 1) {
+    if (!Number.isInteger(steps) || steps < 1) throw new TypeError('run() takes a whole number of steps >= 1');
+    const r = raise(this.#handle().runSession(steps));
+    r.accuracy = r.samples ? r.correct / r.samples : 0;
+    return r;
+  }
+
+  /** The held-out set (its first `limit` images; 0: all): { accuracy, loss, correct, count, predicted? }. */
+  evaluate({ limit = 0, predictions = false } = {}) {
+    const r = raise(this.#handle().evaluateSession(limit, predictions));
+    if (r.predicted) r.predicted = new Uint8Array(r.predicted);
+    return r;
+  }
+
+  /** The base learning rate the schedule scales from now on (after a divergence, a smaller one). */
+  setLearningRate(rate) {
+    if (typeof rate !== 'number') throw new TypeError('learning rate must be a number');
+    raise(this.#handle().setSessionRate(rate));
+  }
+
+  get finished() { return this.#handle().sessionFinished(); }
+
+  /** Ends the session and frees its copy of the sets. */
+  dispose() {
+    if (!this.#net.disposed) this.#h.endSession();
   }
 }
 

@@ -14,6 +14,7 @@
 
 #include "kernels/kernels.h"
 #include "model/network.h"
+#include "model/session.h"
 #include "data/preprocess.h"
 
 using emscripten::val;
@@ -147,6 +148,63 @@ val tensor_to_js(const Tensor& t, std::vector<float>& out_buffer) {
   return r;
 }
 
+// A training session's options from JavaScript (lenet.js has checked the types).
+SessionOptions session_options_from_js(const val& o) {
+  SessionOptions s;
+  auto number = [&](const char* key, double fallback) {
+    const val v = o[key];
+    return v.isUndefined() ? fallback : v.as<double>();
+  };
+  auto flag = [&](const char* key, bool fallback) {
+    const val v = o[key];
+    return v.isUndefined() ? fallback : v.as<bool>();
+  };
+  s.epochs = static_cast<int>(number("epochs", s.epochs));
+  s.seed = static_cast<uint32_t>(number("seed", s.seed));
+  s.shuffle = flag("shuffle", s.shuffle);
+  s.drop_last = flag("dropLast", s.drop_last);
+  s.augment = flag("augment", s.augment);
+  const std::string schedule = o["schedule"].isUndefined() ? "constant" : o["schedule"].as<std::string>();
+  if (schedule == "constant") s.schedule = ScheduleKind::constant;
+  else if (schedule == "linear") s.schedule = ScheduleKind::linear;
+  else if (schedule == "epoch") s.schedule = ScheduleKind::epoch;
+  else throw Error("unknown schedule '" + schedule + "' (allowed: constant, linear, epoch)");
+  s.decay = static_cast<float>(number("decay", s.decay));
+  s.evals_per_epoch = static_cast<int>(number("evalsPerEpoch", s.evals_per_epoch));
+  s.eval_limit = static_cast<int>(number("evalLimit", s.eval_limit));
+  return s;
+}
+
+val eval_to_js(const EvalStats& e) {
+  val r = val::object();
+  r.set("accuracy", e.accuracy);
+  r.set("loss", e.loss);
+  r.set("correct", e.correct);
+  r.set("count", e.count);
+  return r;
+}
+
+val report_to_js(const SessionReport& s) {
+  val r = val::object();
+  r.set("steps", static_cast<double>(s.steps));
+  r.set("epoch", s.epoch);
+  r.set("done", s.done);
+  r.set("perEpoch", s.per_epoch);
+  r.set("fraction", s.fraction);
+  r.set("loss", s.loss);
+  r.set("correct", s.correct);
+  r.set("samples", s.samples);
+  r.set("learningRate", s.learning_rate);
+  r.set("epochEnd", s.epoch_end);
+  r.set("finished", s.finished);
+  if (s.evaluated) {
+    val h = eval_to_js(s.held_out);
+    h.set("full", s.full);
+    r.set("heldOut", h);
+  }
+  return r;
+}
+
 // Staging memory shared by a handle and lenet.js: input views are filled at once, output views copied at
 // once, and no C++ call runs between handing out a view and using it.
 struct Staging {
@@ -216,7 +274,9 @@ class NetworkHandle {
  public:
   val init(const val& options) {
     return guarded([&] {
-      net_ = std::make_unique<Network>(config_from_js(options));
+      auto built = std::make_unique<Network>(config_from_js(options));
+      session_.reset();
+      net_ = std::move(built);
       return val::object();
     });
   }
@@ -224,6 +284,7 @@ class NetworkHandle {
   val load() {
     return guarded([&] {
       Network loaded = Network::load(io_.u8.data(), io_.u8.size());
+      session_.reset();
       net_ = std::make_unique<Network>(std::move(loaded));
       return val::object();
     });
@@ -319,6 +380,56 @@ class NetworkHandle {
     });
   }
   int threads() const { return net_ ? net_->threads() : 1; }
+
+  // A training session (model/session.h) over sets staged by stageSet(): one per network at a time.
+  // stageSet(which, count, side) sizes the training (0) or held-out (1) set and returns the two views to
+  // fill at once: { images, labels }.
+  val stageSet(int which, int count, int side) {
+    return guarded([&] {
+      if (count < 0 || (side != 28 && side != 32)) throw Error("a set of 28x28 or 32x32 images is needed");
+      session_.reset();  // it points into the sets
+      Dataset& d = which == 0 ? train_set_ : held_out_set_;
+      d.count = count;
+      d.side = side;
+      d.images.resize(static_cast<size_t>(count) * side * side);
+      d.labels.resize(static_cast<size_t>(count));
+      val r = val::object();
+      r.set("images", val(emscripten::typed_memory_view(d.images.size(), d.images.data())));
+      r.set("labels", val(emscripten::typed_memory_view(d.labels.size(), d.labels.data())));
+      return r;
+    });
+  }
+  val startSession(const val& options) {
+    return guarded([&] {
+      session_.reset();
+      session_ = std::make_unique<TrainingSession>(net(), train_set_, held_out_set_, session_options_from_js(options));
+      return val::object();
+    });
+  }
+  val runSession(int steps) {
+    return guarded([&] { return report_to_js(session().run(steps)); });
+  }
+  val evaluateSession(int limit, bool predictions) {
+    return guarded([&] {
+      std::vector<uint8_t>* predicted = predictions ? &io_.bytes_out : nullptr;
+      val r = eval_to_js(session().evaluate(limit, predicted));
+      if (predicted)
+        r.set("predicted", val(emscripten::typed_memory_view(predicted->size(), predicted->data())));
+      return r;
+    });
+  }
+  val setSessionRate(float rate) {
+    return guarded([&] {
+      session().set_base_rate(rate);
+      return val::object();
+    });
+  }
+  bool sessionFinished() const { return !session_ || session_->finished(); }
+  void endSession() {
+    session_.reset();
+    train_set_ = Dataset{};
+    held_out_set_ = Dataset{};
+  }
   val config() const { return net_ ? config_to_js(net_->config()) : val::undefined(); }
   double steps() const { return net_ ? static_cast<double>(net_->steps()) : 0.0; }
   double parameterCount() const { return net_ ? static_cast<double>(net_->parameter_count()) : 0.0; }
@@ -328,7 +439,13 @@ class NetworkHandle {
     if (!net_) throw Error("the network was not created");
     return *net_;
   }
+  TrainingSession& session() {
+    if (!session_) throw Error("no training session was started");
+    return *session_;
+  }
   std::unique_ptr<Network> net_;
+  Dataset train_set_, held_out_set_;
+  std::unique_ptr<TrainingSession> session_;  // declared after what it points to: destroyed first
   Staging io_;
   uintptr_t result_[2] = {0, 0};  // predictStaged's outputs: probabilities, input image
   val last_error_ = val::undefined();
@@ -390,6 +507,13 @@ EMSCRIPTEN_BINDINGS(lenet) {
       .function("setLearningRate", &lenet::NetworkHandle::setLearningRate)
       .function("setThreads", &lenet::NetworkHandle::setThreads)
       .function("threads", &lenet::NetworkHandle::threads)
+      .function("stageSet", &lenet::NetworkHandle::stageSet)
+      .function("startSession", &lenet::NetworkHandle::startSession)
+      .function("runSession", &lenet::NetworkHandle::runSession)
+      .function("evaluateSession", &lenet::NetworkHandle::evaluateSession)
+      .function("setSessionRate", &lenet::NetworkHandle::setSessionRate)
+      .function("sessionFinished", &lenet::NetworkHandle::sessionFinished)
+      .function("endSession", &lenet::NetworkHandle::endSession)
       .function("save", &lenet::NetworkHandle::save)
       .function("config", &lenet::NetworkHandle::config)
       .function("steps", &lenet::NetworkHandle::steps)
