@@ -105,6 +105,16 @@ export declare class LeNet {
   mallocBytes(): number;
 }
 
+export interface AdversarialResult {
+  /** The perturbed image, at the given image's side, values 0..1. */
+  image: Float32Array;
+  probabilities: Float32Array;
+  /** Gradient steps taken. */
+  steps: number;
+  /** false: not classified as the target within maxSteps. */
+  success: boolean;
+}
+
 export interface LabelledImages {
   /** N images of 28x28 or 32x32 bytes (0..255). */
   images: Uint8Array | Uint8ClampedArray;
@@ -157,6 +167,13 @@ export declare class TrainingSession {
   run(steps?: number): SessionReport;
   evaluate(options?: { limit?: number; predictions?: boolean }): EvalStats & { predicted?: Uint8Array };
   setLearningRate(rate: number): void;
+  /**
+   * d log p(digit) / d input, by the engine's backward pass: Float32Array(inputSize^2), positive where more
+   * ink would raise p(digit). image: 28x28 or 32x32, values 0..1 (bytes count as value/255).
+   */
+  inputGradient(image: Images, digit: number): Float32Array;
+  /** An image close to `image` that is classified as `target`, by gradient steps on the input. */
+  adversarial(image: Images, target: number, options?: { maxSteps?: number; stepSize?: number }): AdversarialResult;
   /** The one training loop: shuffling, batching, augmentation, schedule, held-out evaluation. */
   startTraining(train: LabelledImages, options?: TrainingOptions): TrainingSession;
   dispose(): void;

@@ -146,6 +146,10 @@ function checkLabels(labels) {
   if (labels.length === 0) throw new Error('labels: no labels given');
 }
 
+function checkClass(value, what = 'digit') {
+  if (!Number.isInteger(value)) throw new TypeError(`${what} must be an integer class index`);
+}
+
 const registry = typeof FinalizationRegistry === 'function'
   ? new FinalizationRegistry((handle) => { if (!handle.isDeleted()) handle.delete(); })
   : null;
@@ -234,6 +238,39 @@ export class Network {
   predictBatch(images) {
     const { side, bytes, count } = this.#stage(images, null, undefined);
     return new Float32Array(raise(this.#h().predict(count, side, bytes)).data);
+  }
+
+  /**
+   * Why the network says what it says: the gradient of log p(digit) with respect to each input value of
+   * `image` (28x28 or 32x32; values in [0, 1], or bytes as value/255), where p is what predict() returns,
+   * computed by the engine's backward pass. Returns Float32Array(inputSize^2): positive where more ink
+   * would raise p(digit), negative where it would lower it.
+   */
+  inputGradient(image, digit) {
+    checkClass(digit);
+    const { side, bytes } = this.#stage(image, null, 1);
+    return new Float32Array(raise(this.#h().inputGradient(side, bytes, digit)).data);
+  }
+
+  /**
+   * What would fool it: an image close to `image` that the network classifies as `target`, found by
+   * gradient steps on the input (no pixel moves by more than stepSize per step, values stay in [0, 1]),
+   * stopping at the first success. Returns { image: Float32Array (the given image's side, 0..1),
+   * probabilities: Float32Array(10), steps, success } (success false: not within maxSteps).
+   */
+  adversarial(image, target, { maxSteps = 100, stepSize = 0.02 } = {}) {
+    checkClass(target, 'target');
+    if (!Number.isInteger(maxSteps)) throw new TypeError('maxSteps must be an integer');
+    if (typeof stepSize !== 'number') throw new TypeError('stepSize must be a number');
+    const { side, bytes } = this.#stage(image, null, 1);
+    const r = raise(this.#h().adversarial(side, bytes, target, maxSteps, stepSize));
+    const pixels = side * side;
+    return {
+      image: new Float32Array(r.data.subarray(0, pixels)),
+      probabilities: new Float32Array(r.data.subarray(pixels, pixels + 10)),
+      steps: r.steps,
+      success: r.success,
+    };
   }
 
   /**

@@ -343,6 +343,29 @@ class NetworkHandle {
   }
   uintptr_t resultAddress() const { return reinterpret_cast<uintptr_t>(result_); }
   val lastError() const { return last_error_; }
+  // Explaining a decision (model/network.h): the staged image (n = 1) of `side`; the gradient comes back
+  // at the network's input size.
+  val inputGradient(int side, bool bytes, int target) {
+    return guarded([&] {
+      io_.out.resize(static_cast<size_t>(net().input_size()) * net().input_size());
+      net().input_gradient(io_.out.data(), io_.images(1, side * side, bytes), target, side, net().input_size());
+      val r = val::object();
+      r.set("data", val(emscripten::typed_memory_view(io_.out.size(), io_.out.data())));
+      return r;
+    });
+  }
+  val adversarial(int side, bool bytes, int target, int max_steps, float step_size) {
+    return guarded([&] {
+      AdversarialResult a = net().adversarial(io_.images(1, side * side, bytes), target, max_steps, step_size, side);
+      io_.out = std::move(a.image);
+      io_.out.insert(io_.out.end(), a.probabilities.begin(), a.probabilities.end());
+      val r = val::object();
+      r.set("data", val(emscripten::typed_memory_view(io_.out.size(), io_.out.data())));
+      r.set("steps", a.steps);
+      r.set("success", a.success);
+      return r;
+    });
+  }
   val featureMap(const std::string& layer) {
     return guarded([&] { return tensor_to_js(net().feature_map(parse_layer(layer)), io_.out); });
   }
@@ -499,6 +522,8 @@ EMSCRIPTEN_BINDINGS(lenet) {
       .function("predictStaged", &lenet::NetworkHandle::predictStaged)
       .function("resultAddress", &lenet::NetworkHandle::resultAddress)
       .function("lastError", &lenet::NetworkHandle::lastError)
+      .function("inputGradient", &lenet::NetworkHandle::inputGradient)
+      .function("adversarial", &lenet::NetworkHandle::adversarial)
       .function("featureMap", &lenet::NetworkHandle::featureMap)
       .function("weights", &lenet::NetworkHandle::weights)
       .function("biases", &lenet::NetworkHandle::biases)

@@ -123,7 +123,7 @@ class Conv final : public Layer {
   }
   void backward(float* dx, const float* dy, const float*, const float* x, int N, float* scratch) override {
     const ConvShape s = shape(N);
-    kernels().conv2d_bwd_weight(dw_, db_, dy, x, s, scratch);
+    if (param_grads) kernels().conv2d_bwd_weight(dw_, db_, dy, x, s, scratch);
     if (dx) {
       std::memset(dx, 0, sizeof(float) * static_cast<size_t>(N) * in.size());
       kernels().conv2d_bwd_input(dx, dy, w_, s, scratch);
@@ -176,7 +176,8 @@ class Pool final : public Layer {
       // The gradient goes to the (first) input that was the maximum.
       if (dx) kernels().maxpool2x2_bwd(dx, dy, y, x, shape(N));
     } else if (kind_ == Pooling::subsample) {
-      kernels().sumpool2x2_bwd(dx, dbeta_, dbias_, dy, x, beta_, shape(N));
+      if (param_grads) kernels().sumpool2x2_bwd(dx, dbeta_, dbias_, dy, x, beta_, shape(N));
+      else if (dx) kernels().sumpool2x2_bwd(dx, nullptr, nullptr, dy, x, beta_, shape(N));
     } else if (dx) {
       kernels().sumpool2x2_bwd(dx, nullptr, nullptr, dy, x, scale(), shape(N));
     }
@@ -215,7 +216,7 @@ class Dense final : public Layer {
     kernels().dense_fwd(y, x, w_, b_, N, in.size(), out.c);
   }
   void backward(float* dx, const float* dy, const float*, const float* x, int N, float*) override {
-    kernels().dense_bwd_weight(dw_, db_, dy, x, N, in.size(), out.c);
+    if (param_grads) kernels().dense_bwd_weight(dw_, db_, dy, x, N, in.size(), out.c);
     if (dx) {
       std::memset(dx, 0, sizeof(float) * static_cast<size_t>(N) * in.size());
       kernels().dense_bwd_input(dx, dy, w_, N, in.size(), out.c);

@@ -22,6 +22,9 @@ class Layer {
  public:
   virtual ~Layer() = default;
   Shape3 in, out;  // per sample
+  // False while the network takes the gradient with respect to its input (saliency, adversarial
+  // images): backward then computes dx only, which is about half the work of a full backward pass.
+  bool param_grads = true;
 
   virtual size_t param_count() const { return 0; }
   // Carve this layer's parameters and gradients out of the flat arrays (each param_count() floats).

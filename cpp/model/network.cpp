@@ -302,6 +302,54 @@ struct Network::Impl {
     for (auto& layer : net.layers) layer->mask_gradients();
   }
 
+  // d log p(target) / d outputs for the one image of the last forward pass, into dacts.back(); p is what
+  // probabilities() shows: softmax of the logits, softmax of minus the RBF distances, or the clipped and
+  // normalised MSE outputs (whose gradient is zero where an output is clipped).
+  void log_probability_gradient(int target) {
+    const float* y = outputs();
+    float* g = dacts.back().data();
+    float p[kClasses];
+    probabilities(p, 1);
+    if (config.output == Output::mse) {
+      float sum = 0;
+      for (int i = 0; i < kClasses; ++i) sum += std::clamp(y[i], 0.0f, 1.0f);
+      if (sum > 0) {
+        // log p_t = log clamp(y_t) - log sum_i clamp(y_i)
+        for (int i = 0; i < kClasses; ++i) g[i] = (y[i] > 0 && y[i] < 1) ? -1.0f / sum : 0.0f;
+        if (y[target] > 0 && y[target] < 1) g[target] += 1.0f / y[target];
+        return;
+      }
+    }
+    // softmax of s = y (or -y for RBF distances): d log p_t / d s_i = [i == t] - p_i
+    const float sign = config.output == Output::rbf ? -1.0f : 1.0f;
+    for (int i = 0; i < kClasses; ++i) g[i] = sign * ((i == target ? 1.0f : 0.0f) - p[i]);
+  }
+
+  // The backward pass of the last (single-image) forward pass down to the input, without parameter
+  // gradients; out: side x side, the gradient with respect to the image's [0, 1] values.
+  void input_gradient_after_forward(float* out, int side, int target) {
+    log_probability_gradient(target);
+    if (dacts[0].size() < 1024) dacts[0].assign(1024, 0.0f);  // the input's gradient: only needed here
+    struct NoParamGrads {
+      Built& b;
+      explicit NoParamGrads(Built& built) : b(built) {
+        for (auto& layer : b.layers) layer->param_grads = false;
+      }
+      ~NoParamGrads() {
+        for (auto& layer : b.layers) layer->param_grads = true;
+      }
+    } no_param_grads(net);
+    for (size_t i = net.layers.size(); i-- > 0;)
+      net.layers[i]->backward(dacts[i].data(), dacts[i + 1].data(), acts[i + 1].data(), acts[i].data(), 1,
+                              scratch.data());
+    // The input is x = background + (ink - background) * image, placed with a border of (32 - side) / 2.
+    const int border = (32 - side) / 2;
+    const float scale = config.ink - config.background;
+    const float* dx = dacts[0].data();
+    for (int r = 0; r < side; ++r)
+      for (int c = 0; c < side; ++c) out[r * side + c] = scale * dx[(r + border) * 32 + c + border];
+  }
+
   void probabilities(float* probs, int n) const {
     if (config.output == Output::mse) {
       // MSE outputs estimate the one-hot target directly: clip to [0, 1] and normalise.
@@ -644,6 +692,60 @@ Network Network::load(const uint8_t* data, size_t size) {
   for (int i = 0; i < kLayerCount; ++i) net.impl_->frozen[i] = (contents.frozen >> i) & 1u;
   net.impl_->steps = static_cast<int64_t>(contents.steps);
   return net;
+}
+
+namespace {
+void check_target(int target) {
+  if (target < 0 || target >= kClasses)
+    throw Error("class " + std::to_string(target) + " is out of range 0.." + std::to_string(kClasses - 1));
+}
+}  // namespace
+
+void Network::input_gradient(float* out, const float* image, int target, int side, int out_side) {
+  Impl& m = *impl_;
+  side = side ? side : input_size();
+  out_side = out_side ? out_side : side;
+  check_images(image, 1, side);
+  if (out_side != 28 && out_side != 32) throw Error("the gradient's side must be 28 or 32");
+  check_target(target);
+  if (!out) throw Error("no output buffer for the gradient");
+  m.ensure_capacity(1);
+  m.load_input(image, 1, side);
+  m.forward(1, false);
+  m.input_gradient_after_forward(out, out_side, target);
+}
+
+AdversarialResult Network::adversarial(const float* image, int target, int max_steps, float step_size, int side) {
+  Impl& m = *impl_;
+  side = side ? side : input_size();
+  check_images(image, 1, side);
+  check_target(target);
+  if (max_steps < 1 || max_steps > 10000) throw Error("maxSteps must be 1..10000");
+  if (!std::isfinite(step_size) || step_size <= 0 || step_size > 1) throw Error("stepSize must be in (0, 1]");
+  const size_t pixels = static_cast<size_t>(side) * side;
+  AdversarialResult r;
+  r.image.assign(image, image + pixels);
+  r.probabilities.resize(kClasses);
+  std::vector<float> g(pixels);
+  m.ensure_capacity(1);
+  for (r.steps = 0;; ++r.steps) {
+    m.load_input(r.image.data(), 1, side);
+    m.forward(1, false);
+    m.probabilities(r.probabilities.data(), 1);
+    const auto best = std::max_element(r.probabilities.begin(), r.probabilities.end()) - r.probabilities.begin();
+    r.success = best == target;
+    if (r.success || r.steps == max_steps) break;
+    // Ascend log p(target): a step along the gradient scaled so that no pixel moves by more than step_size,
+    // kept in [0, 1]. Stopping at the first success keeps the image as close to the original as the
+    // step size allows.
+    m.input_gradient_after_forward(g.data(), side, target);
+    float largest = 0;
+    for (float v : g) largest = std::max(largest, std::fabs(v));
+    if (!(largest > 0) || !std::isfinite(largest)) break;  // a flat (or broken) gradient: no way up from here
+    const float k = step_size / largest;
+    for (size_t i = 0; i < pixels; ++i) r.image[i] = std::clamp(r.image[i] + k * g[i], 0.0f, 1.0f);
+  }
+  return r;
 }
 
 std::vector<ParamSpan> Network::parameters() { return impl_->spans; }

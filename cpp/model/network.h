@@ -32,6 +32,13 @@ struct EvalStats {
   int count = 0;
 };
 
+struct AdversarialResult {
+  std::vector<float> image;          // side x side, in [0, 1]
+  std::vector<float> probabilities;  // predict()'s probabilities for it
+  int steps = 0;                     // gradient steps taken
+  bool success = false;              // classified as the target
+};
+
 // A copied tensor (shape outermost first), for feature maps and weights.
 struct Tensor {
   std::vector<int> shape;
@@ -68,6 +75,16 @@ class Network {
   EvalStats evaluate(const float* images, const uint8_t* labels, int n, float* probs = nullptr, int side = 0);
   // probs: [n][10] class probabilities (softmax of the logits; for RBF, softmax of minus the distances).
   void predict(float* probs, const float* images, int n, int side = 0);
+
+  // Explaining a decision: d log p(target) / d image for one image (values in [0, 1], side 28 or 32 as
+  // above; p is predict()'s probability), by the backward pass in eval mode (no dropout) down to the
+  // input, with no parameter gradients. out: out_side x out_side floats (0: the image's side; a 32x32
+  // gradient of a 28x28 image covers the border too). Throws Error on a bad image or class.
+  void input_gradient(float* out, const float* image, int target, int side = 0, int out_side = 0);
+  // An image close to `image` that the network classifies as `target`: steps up the gradient of
+  // log p(target) (no pixel moves by more than step_size per step, values stay in [0, 1]), stopping at the
+  // first success or after max_steps (1..10000).
+  AdversarialResult adversarial(const float* image, int target, int max_steps, float step_size, int side = 0);
 
   // The activations of the first image of the last forward pass, after the layer's activation:
   // C1 [6][28][28], S2 [6][14][14], C3 [16][10][10], S4 [16][5][5], C5 [120], F6 [84], OUTPUT [10]
