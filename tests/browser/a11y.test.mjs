@@ -61,11 +61,11 @@ async function padsReady(page) {
     null, { timeout: 30_000 });
 }
 
-// Starts a <lenet-trainer> and pauses it once it has evaluated on its held-out digits, so its numbers,
-// chart and filters are all drawn.
+// Starts a <lenet-trainer> and pauses it once it has taken a few steps, so its numbers, loss chart and
+// filters are drawn.
 async function trainAWhile(page, trainer) {
   await page.locator(`${trainer} button.train`).click();
-  await page.waitForFunction((sel) => document.querySelector(sel).dataset.accuracy !== undefined, trainer, { timeout: 60_000 });
+  await page.waitForFunction((sel) => Number(document.querySelector(sel).dataset.steps) >= 2, trainer, { timeout: 60_000 });
   await page.locator(`${trainer} button.train`).click();
   await page.waitForFunction((sel) => document.querySelector(sel).dataset.state === 'paused', trainer);
 }

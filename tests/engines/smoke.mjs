@@ -136,8 +136,12 @@ export async function trainSaveReload(browser, { engine, shippedFilters }) {
     accuracy: Number(document.querySelector('[data-testid="test-accuracy"]').textContent),
     model: document.getElementById('model-info').textContent,
     error: document.getElementById('error').textContent,
+    charts: document.querySelectorAll('.charts .uplot canvas').length,
+    lossPoints: Number(document.getElementById('chart-loss').dataset.points),
   }));
   assert.equal(run.error, '', `${browser.name}: no error while training`);
+  assert.equal(run.charts, 2, `${browser.name}: both training charts are drawn`);
+  assert.ok(run.lossPoints >= 2, `${browser.name}: the loss chart has ${run.lossPoints} points`);
   const threaded = engine.crossOriginIsolated && engine.sharedArrayBuffer;
   assert.equal(run.threads, threaded ? Math.min(engine.cores, 4) : 1,
     `${browser.name}: training threads (cross-origin isolated ${engine.crossOriginIsolated}, SharedArrayBuffer ${engine.sharedArrayBuffer})`);
