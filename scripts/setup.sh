@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what this project needs on Debian 12, and nothing that is already there:
 #   Debian packages (apt-get, when run as root; otherwise prints the command) and npm packages (npm ci).
-# Usage: scripts/setup.sh [start|test]   (start needs less: no browser, no PyTorch)
+# Usage: scripts/setup.sh [start|test]   (start: what building and serving need; test, the default, adds
+# the browsers, PyTorch and clang the tests use). npm start runs it with 'start', npm test with 'test'.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-test}"
 
-# package -> a file it installs, to tell whether it is there without asking dpkg for every run
+# package -> a file it installs (a glob where the path holds a version), to tell whether it is there
+# without asking dpkg for every run
 declare -A probe=(
   [cmake]=/usr/bin/cmake
   [g++]=/usr/bin/g++
@@ -16,17 +18,26 @@ declare -A probe=(
   [nodejs]=/usr/bin/node
   [npm]=/usr/share/nodejs/npm/package.json
 )
-if [ "$mode" = test ]; then
-  probe[chromium]=/usr/bin/chromium
-  probe[python3-torch]=/usr/lib/python3/dist-packages/torch/__init__.py
-  probe[python3-numpy]=/usr/lib/python3/dist-packages/numpy/__init__.py
-  probe[clang]=/usr/bin/clang++
-  probe[libclang-rt-14-dev]=/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
-fi
+case "$mode" in
+  start) ;;
+  test)
+    probe[chromium]=/usr/bin/chromium
+    probe[python3-torch]=/usr/lib/python3/dist-packages/torch/__init__.py
+    probe[python3-numpy]=/usr/lib/python3/dist-packages/numpy/__init__.py
+    probe[clang]=/usr/bin/clang++
+    probe[libclang-rt-14-dev]='/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a'
+    # the engine smoke tests (tests/engines): Firefox, WebKitGTK's WebDriver and MiniBrowser, an X server
+    probe[firefox-esr]=/usr/bin/firefox-esr
+    probe[webkit2gtk-driver]=/usr/bin/WebKitWebDriver
+    probe[xvfb]=/usr/bin/Xvfb
+    probe[fonts-dejavu-core]=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+    ;;
+  *) echo "setup: unknown mode '$mode' (start or test)" >&2; exit 2 ;;
+esac
 
 missing=()
 for pkg in "${!probe[@]}"; do
-  [ -e "${probe[$pkg]}" ] || missing+=("$pkg")
+  compgen -G "${probe[$pkg]}" >/dev/null || missing+=("$pkg")
 done
 # node and npm may come from elsewhere than Debian; accept any on PATH.
 if command -v node >/dev/null 2>&1; then missing=("${missing[@]/nodejs}"); fi

@@ -1,13 +1,10 @@
 // Wiring: loads the engine, connects the drawing pad to the classifier view and the network view, and
 // hands weights from training to the classifying model. Each piece lives in its own module.
-import { loadLeNet } from './lenet.js';
-import { DrawingPad } from './draw.js';
-import { ClassificationView } from './classify.js';
-import { NetworkView } from './netview.js';
-import { CurrentModel } from './model.js';
-import { ModelsPanel } from './models-panel.js';
-import { TrainPanel } from './train-panel.js';
-import { TeachPanel } from './teach.js';
+//
+// The page never stops silently. Its modules are imported here, inside main(), so one that fails to load
+// or to run ends in the error area like any other error while the page starts (a static import would
+// leave "Loading the network…" on screen with the reason in a console few visitors open). The training and
+// teaching panels are optional: if one fails, drawing and classifying go on without it.
 
 const PREDICT_EVERY_MS = 100;
 const $ = (id) => document.getElementById(id);
@@ -21,10 +18,37 @@ function errorReporter(el) {
   };
 }
 
+const report = errorReporter($('error'));
+$('error').addEventListener('click', () => ($('error').textContent = ''));
+// What no code path caught (an exception in an event handler, a promise nobody awaited) is shown too.
+// Only real exceptions: an ErrorEvent without one is a browser notice (e.g. a ResizeObserver loop).
+window.addEventListener('error', (e) => {
+  if (e.error instanceof Error) report(`Something went wrong: ${e.error.message}`);
+});
+window.addEventListener('unhandledrejection', (e) => report(`Something went wrong: ${e.reason?.message ?? e.reason}`));
+// Parts of the page report their own failures with this event (the charts do).
+document.addEventListener('lenet-error', (e) => report(e.detail.message));
+
+// A part of the page that may fail on its own: its failure is reported and the page goes on without it.
+async function optional(what, make) {
+  try {
+    return await make();
+  } catch (e) {
+    report(`The ${what} could not start: ${e.message}. Drawing and classifying still work.`);
+    return null;
+  }
+}
+
 async function main() {
-  const report = errorReporter($('error'));
-  $('error').addEventListener('click', () => ($('error').textContent = ''));
   const status = $('engine-status');
+  // The optional panels' modules load alongside the ones the page cannot do without.
+  const trainModule = import('./train-panel.js');
+  const teachModule = import('./teach.js');
+  trainModule.catch(() => {}); // reported where it is awaited, below
+  teachModule.catch(() => {});
+  const [{ loadLeNet }, { DrawingPad }, { ClassificationView }, { NetworkView }, { CurrentModel }, { ModelsPanel }] =
+    await Promise.all([import('./lenet.js'), import('./draw.js'), import('./classify.js'), import('./netview.js'),
+      import('./model.js'), import('./models-panel.js')]);
   const pad = new DrawingPad($('pad'));
   const hint = $('pad-hint');
   const view = new ClassificationView({
@@ -41,6 +65,7 @@ async function main() {
   } catch (e) {
     status.textContent = 'The network could not start.';
     report(`The WebAssembly module could not be loaded: ${e.message}. This page needs a browser with WebAssembly.`);
+    document.body.dataset.ready = 'error';
     return;
   }
   const model = new CurrentModel(lenet);
@@ -98,22 +123,22 @@ async function main() {
       upload: $('model-upload'), status: $('models-status') },
     { report, onUserChoice: (value) => (following = value === 'custom') },
   );
-  const teach = new TeachPanel(
+  const teach = await optional('teaching panel', async () => new (await teachModule).TeachPanel(
     { keys: $('teach-keys'), counts: $('teach-counts'), run: $('teach-run'), revert: $('teach-revert'),
       forget: $('teach-forget'), result: $('teach-result') },
     { lenet, pad, model, report, onTuned: (bytes, info) => {
       following = false;
       models.remember(bytes, info);
     } },
-  );
+  ));
   model.addEventListener('change', ({ detail: info }) => {
     status.textContent = `WebAssembly ${lenet.build === 'simd' ? 'SIMD' : '(no SIMD)'} build · ${info.label}`;
     netView.showFilters(model.net.weights('C1'));
     predictNow();
-    teach.refresh();
+    teach?.refresh();
   });
 
-  new TrainPanel(
+  await optional('training panel', async () => new (await trainModule).TrainPanel(
     { form: $('train-form'), start: $('train-start'), pause: $('train-pause'), reset: $('train-reset'),
       bar: $('progress-bar'), text: $('progress-text'), accuracy: $('test-accuracy'),
       accuracyUnit: $('test-accuracy-unit'), lossChart: $('chart-loss'), accChart: $('chart-acc'),
@@ -134,7 +159,7 @@ async function main() {
         }
       },
     },
-  );
+  ));
 
   status.textContent = `WebAssembly ${lenet.build === 'simd' ? 'SIMD' : '(no SIMD)'} build · loading the model…`;
   try {
@@ -148,4 +173,8 @@ async function main() {
   document.body.dataset.ready = 'true';
 }
 
-main();
+main().catch((e) => {
+  $('engine-status').textContent = 'The page could not start.';
+  report(`The page could not start: ${e.message}`);
+  document.body.dataset.ready = 'error';
+});

@@ -419,8 +419,8 @@ export function defineElements(runtime, { dataBase }) {
       const status = el('p', { class: 'status', role: 'status' });
       shadow.append(el('div', { class: 'tools' }, train, reset, numbers), chart, filtersHead, filters, status);
       this.#ui = { train, reset, numbers, chart, filters, status };
-      this.#ui.filterCanvases = Array.from({ length: 6 }, () => {
-        const c = el('canvas', { class: 'px', width: 5, height: 5, role: 'img' });
+      this.#ui.filterCanvases = Array.from({ length: 6 }, (_, i) => {
+        const c = el('canvas', { class: 'px', width: 5, height: 5, role: 'img', 'aria-label': `C1 filter ${i + 1}` });
         c.style.setProperty('--tile', '40px');
         filters.append(c);
         return c;

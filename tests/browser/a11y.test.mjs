@@ -1,0 +1,151 @@
+// Accessibility, checked by axe-core against WCAG 2.1 A and AA: the page, the lesson page, and a page
+// holding each lesson element alone; each at rest and again after a drawing is classified (and, for the
+// page and <lenet-trainer>, after training has shown its results). Every violation fails the test, and so
+// does every check axe could not decide ("incomplete"): those need a person, so the source is changed until
+// axe can decide them.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { AxeBuilder } from '@axe-core/playwright';
+
+import { STROKES, densify, drawWithMouse, launch, openPage, repo, startServer } from './helpers.mjs';
+
+const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+let site;
+let dist;
+let browser;
+before(async () => {
+  [site, dist] = await Promise.all([startServer(), startServer({ root: join(repo, 'dist') })]);
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await site?.stop();
+  await dist?.stop();
+});
+
+// Runs axe on the page as it is now; fails with every finding listed (rule, elements, what to fix).
+async function noFindings(page, where) {
+  const r = await new AxeBuilder({ page }).withTags(TAGS).analyze();
+  const findings = [...r.violations.map((v) => ['violation', v]), ...r.incomplete.map((v) => ['undecided', v])]
+    .map(([kind, v]) => `${kind} ${v.id} (${v.help}):\n${v.nodes.map((n) =>
+      `    ${JSON.stringify(n.target)}: ${(n.failureSummary ?? '').replace(/\s*\n\s*/g, ' ')}`).join('\n')}`);
+  assert.equal(findings.length, 0, `axe on ${where}:\n  ${findings.join('\n  ')}`);
+  assert.ok(r.passes.length >= 10, `axe ran its checks on ${where} (${r.passes.length} passed)`);
+  return r.passes.length;
+}
+
+const digit = STROKES.digits.find((d) => d.set === 'mouse' && d.label === 4);
+
+// Draws the digit on a <lenet-pad>'s canvas with the mouse and waits for the pad's own classified hook.
+async function drawOnPad(page, pad) {
+  const canvas = page.locator(`${pad} canvas.pad-canvas`);
+  await canvas.scrollIntoViewIfNeeded();
+  const box = await canvas.boundingBox();
+  const map = ([x, y]) => [box.x + (x / STROKES.unit) * box.width, box.y + (y / STROKES.unit) * box.height];
+  for (const stroke of digit.strokes) {
+    const pts = densify(stroke.map(map), 6);
+    await page.mouse.move(...pts[0]);
+    await page.mouse.down();
+    for (const p of pts.slice(1)) await page.mouse.move(...p);
+    await page.mouse.up();
+  }
+  await page.waitForFunction(([sel, n]) => document.querySelector(sel).dataset.classified === String(n),
+    [pad, digit.strokes.length], { timeout: 10_000 });
+  assert.equal(await page.locator(pad).getAttribute('data-prediction'), String(digit.label));
+}
+
+async function padsReady(page) {
+  await page.waitForFunction(() => [...document.querySelectorAll('lenet-pad')].every((p) => p.dataset.state === 'ready'),
+    null, { timeout: 30_000 });
+}
+
+// Starts a <lenet-trainer> and pauses it once it has taken a few steps, so its numbers, loss chart and
+// filters are drawn.
+async function trainAWhile(page, trainer) {
+  await page.locator(`${trainer} button.train`).click();
+  await page.waitForFunction((sel) => Number(document.querySelector(sel).dataset.steps) >= 2, trainer, { timeout: 60_000 });
+  await page.locator(`${trainer} button.train`).click();
+  await page.waitForFunction((sel) => document.querySelector(sel).dataset.state === 'paused', trainer);
+}
+
+test('the page: at rest, with a drawing classified, and with a training run reported', { timeout: 180_000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const { page, log } = await openPage(context, site.url);
+  await noFindings(page, 'the page at start');
+  await drawWithMouse(page, digit);
+  await noFindings(page, 'the page with a drawing classified');
+  const form = page.locator('#train-form');
+  await form.getByLabel('Training images').selectOption('1000');
+  await page.getByTestId('train-start').click();
+  await page.waitForFunction(() => /^Done/.test(document.querySelector('#progress-text').textContent), null, { timeout: 120_000 });
+  await page.waitForSelector('#confusion table');
+  await page.waitForSelector('#chart-acc .uplot');
+  await noFindings(page, 'the page after a training run');
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test('the lesson page: at rest, with a drawing classified and after training a while', { timeout: 120_000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const { page, log } = await openElementsPage(context, `${dist.url}embed.html`);
+  await padsReady(page);
+  await noFindings(page, 'embed.html at rest');
+  await drawOnPad(page, 'lenet-pad#digit');
+  await page.waitForFunction(() => [...document.querySelectorAll('lenet-maps')].every((m) => m.dataset.shown));
+  await trainAWhile(page, 'lenet-trainer');
+  await noFindings(page, 'embed.html after drawing and training');
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+// A page holding one element and nothing else, served beside dist/'s widget/ so it loads as a lesson would.
+function alonePage(body) {
+  return `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>One LeNet-5 element</title>
+<script type="module" src="widget/lenet-elements.js"></script></head>
+<body><main><h1>One element</h1>
+${body}
+</main></body>
+</html>`;
+}
+
+async function openElementsPage(context, url, html) {
+  const errors = [];
+  if (html) await context.route(url, (route) => route.fulfill({ contentType: 'text/html; charset=utf-8', body: html }));
+  const page = await context.newPage();
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()} (${m.location().url})`); });
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  await page.goto(url);
+  await page.waitForFunction(() => ['lenet-pad', 'lenet-maps', 'lenet-trainer'].every((n) => customElements.get(n)));
+  return { page, log: { errors } };
+}
+
+test('each element alone: <lenet-pad>, <lenet-maps>, <lenet-trainer>', { timeout: 120_000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+
+  const pad = await openElementsPage(context, `${dist.url}a11y-pad.html`,
+    alonePage('<lenet-pad id="pad" show="probabilities preprocessed feature-maps" layer="C3"></lenet-pad>'));
+  await padsReady(pad.page);
+  await noFindings(pad.page, '<lenet-pad> alone');
+  await drawOnPad(pad.page, 'lenet-pad#pad');
+  await noFindings(pad.page, '<lenet-pad> alone with a drawing classified');
+  assert.deepEqual(pad.log.errors, []);
+
+  // No pad: the maps are laid out empty, as before a first drawing.
+  const maps = await openElementsPage(context, `${dist.url}a11y-maps.html`,
+    alonePage('<lenet-maps for="nowhere" layer="C1"></lenet-maps>\n<lenet-maps for="nowhere" layer="F6"></lenet-maps>'));
+  await maps.page.waitForFunction(() => [...document.querySelectorAll('lenet-maps')].every((m) => m.shadowRoot?.querySelector('canvas')));
+  await noFindings(maps.page, '<lenet-maps> alone');
+  assert.deepEqual(maps.log.errors, []);
+
+  const trainer = await openElementsPage(context, `${dist.url}a11y-trainer.html`,
+    alonePage('<lenet-trainer preset="modern"></lenet-trainer>'));
+  await noFindings(trainer.page, '<lenet-trainer> alone');
+  await trainAWhile(trainer.page, 'lenet-trainer');
+  await noFindings(trainer.page, '<lenet-trainer> alone after training a while');
+  assert.deepEqual(trainer.log.errors, []);
+  await context.close();
+});
