@@ -94,6 +94,8 @@ export declare class LeNet {
   /** The most threads Network.setThreads() accepts: 1 unless the threaded build is loaded. */
   readonly maxThreads: number;
   presets(): Record<PresetName, NetworkConfig>;
+  /** LeNet-5's C3 connection table (Table I): 16 rows (C3 maps) x 6 columns (S2 maps), 1 = connected. */
+  c3ConnectionTable(): Uint8Array;
   /** The configuration table: every field with its flag, type, rule and preset defaults. */
   configFields(): ConfigField[];
   create(options?: CreateOptions): Network;

@@ -466,6 +466,12 @@ export class LeNet {
    */
   configFields() { return this.#M.configFields(); }
 
+  /**
+   * LeNet-5's C3 connection table (LeCun et al. 1998, Table I): Uint8Array(16 * 6), row = C3 map, column
+   * = S2 map, 1 where that S2 map feeds that C3 map (networks with c3Table: true use it).
+   */
+  c3ConnectionTable() { return Uint8Array.from(this.#M.c3Table()); }
+
   /** A network from model-file bytes; throws an Error saying what is wrong with a bad file. */
   load(bytes) {
     if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);

@@ -14,6 +14,7 @@
 
 #include "kernels/kernels.h"
 #include "model/network.h"
+#include "layers/layers.h"
 #include "model/session.h"
 #include "data/preprocess.h"
 
@@ -499,6 +500,13 @@ class Preprocessor {
 val preset_config(const std::string& name) {
   return guarded([&] { return config_to_js(preset(name)); });
 }
+// The paper's Table I: which S2 maps (columns) feed each C3 map (rows), [16][6] of 0/1.
+val c3_table() {
+  const std::vector<uint8_t>& t = c3_connection_table();
+  val out = val::array();
+  for (uint8_t v : t) out.call<void>("push", static_cast<int>(v));
+  return out;
+}
 std::string build_name() { return kernels_have_simd() ? "simd" : "nosimd"; }
 double heap_size() { return static_cast<double>(emscripten_get_heap_size()); }
 double malloc_in_use() { return static_cast<double>(mallinfo().uordblks); }
@@ -552,6 +560,7 @@ EMSCRIPTEN_BINDINGS(lenet) {
   function("presetConfig", &lenet::preset_config);
   function("configFields", &lenet::config_fields_js);
   function("buildName", &lenet::build_name);
+  function("c3Table", &lenet::c3_table);
   function("maxThreads", &lenet::Network::max_threads);
   function("heapSize", &lenet::heap_size);
   function("mallocInUse", &lenet::malloc_in_use);

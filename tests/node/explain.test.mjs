@@ -84,3 +84,23 @@ test('bad digits, lengths and values are refused with a message; the network sta
   assert.equal(argmax(net.predict(x)), digits.labels[0]);
   net.dispose();
 });
+
+test("c3ConnectionTable: the paper's Table I, as the lecun1998 network uses it", () => {
+  const table = lenet.c3ConnectionTable();
+  assert.equal(table.length, 96);
+  // Table I: maps 0-5 take three contiguous S2 maps, 6-11 four contiguous, 12-14 four non-contiguous,
+  // 15 all six; 60 connections in all.
+  assert.equal(table.reduce((a, b) => a + b, 0), 60);
+  assert.deepEqual(Array.from(table.subarray(0, 6)), [1, 1, 1, 0, 0, 0]);
+  assert.deepEqual(Array.from(table.subarray(12 * 6, 13 * 6)), [1, 1, 0, 1, 1, 0]);
+  assert.deepEqual(Array.from(table.subarray(15 * 6)), [1, 1, 1, 1, 1, 1]);
+  // The shipped lecun1998 model's C3 weights are zero exactly where the table says "not connected".
+  const net = shipped('lecun1998');
+  const w = net.weights('C3').data;
+  for (let oc = 0; oc < 16; oc++)
+    for (let c = 0; c < 6; c++) {
+      const block = w.subarray((oc * 6 + c) * 25, (oc * 6 + c + 1) * 25);
+      assert.equal(block.some((v) => v !== 0), table[oc * 6 + c] === 1, `C3 map ${oc} from S2 map ${c}`);
+    }
+  net.dispose();
+});
