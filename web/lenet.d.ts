@@ -24,6 +24,8 @@ export interface NetworkConfig {
   epsilon: number;
   weightDecay: number;
   seed: number;
+  /** Output classes (2..64); the RBF output keeps its ten digit codes. */
+  classes: number;
 }
 
 /** One row of the configuration table (the engine's one description of every field). */
@@ -44,7 +46,11 @@ export interface ConfigField {
   defaults: Record<PresetName, string | number | boolean>;
 }
 
-export type CreateOptions = Partial<NetworkConfig> & { preset?: PresetName };
+export type CreateOptions = Omit<Partial<NetworkConfig>, 'classes'> & {
+  preset?: PresetName;
+  /** The output classes by name (2..64 distinct, non-empty, at most 32 bytes each), or just how many. */
+  classes?: string[] | number;
+};
 
 export interface LoadOptions {
   /** 'auto' (default) picks the SIMD build where WebAssembly SIMD128 is supported. */
@@ -176,6 +182,10 @@ export declare class TrainingSession {
   inputGradient(image: Images, digit: number): Float32Array;
   /** An image close to `image` that is classified as `target`, by gradient steps on the input. */
   adversarial(image: Images, target: number, options?: { maxSteps?: number; stepSize?: number }): AdversarialResult;
+  /** What each output class is called ('0'..'9' unless made with names). */
+  classes(): string[];
+  /** A new network for new classes: this network's C1 to F6, a fresh output layer. */
+  withClasses(names: string[], options?: { freeze?: boolean; seed?: number; learningRate?: number }): Network;
   /** The one training loop: shuffling, batching, augmentation, schedule, held-out evaluation. */
   startTraining(train: LabelledImages, options?: TrainingOptions): TrainingSession;
   dispose(): void;
@@ -208,7 +218,8 @@ export declare class Network {
   /** Data-parallel training (and evaluate/predictBatch) on n threads (1..LeNet.maxThreads). */
   setThreads(n: number): void;
   readonly threads: number;
-  save(): Uint8Array;
+  /** float16: parameters stored as half precision (half the bytes). */
+  save(options?: { float16?: boolean }): Uint8Array;
   config(): NetworkConfig;
   dispose(): void;
 }

@@ -146,6 +146,12 @@ function checkLabels(labels) {
   if (labels.length === 0) throw new Error('labels: no labels given');
 }
 
+function checkNames(names) {
+  if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) {
+    throw new TypeError('classes must be an array of names (strings)');
+  }
+}
+
 function checkClass(value, what = 'digit') {
   if (!Number.isInteger(value)) throw new TypeError(`${what} must be an integer class index`);
 }
@@ -158,13 +164,16 @@ const registry = typeof FinalizationRegistry === 'function'
 export class Network {
   #handle;
   #side;
+  #classes;
   #M;
   #result = null; // where predictStaged leaves its two addresses (a word index into HEAPU32)
 
   constructor(handle, M) {
     this.#handle = handle;
     this.#M = M;
-    this.#side = handle.config().inputSize;
+    const config = handle.config();
+    this.#side = config.inputSize;
+    this.#classes = config.classes;
     registry?.register(this, handle, this);
   }
 
@@ -203,7 +212,7 @@ export class Network {
     return raise(this.#h().evaluate(labels.length, side, bytes));
   }
 
-  /** Class probabilities of one image (28x28 or 32x32): Float32Array(10). */
+  /** Class probabilities of one image (28x28 or 32x32): Float32Array(classes). */
   predict(image) {
     const { side, bytes } = this.#stage(image, null, 1);
     return new Float32Array(raise(this.#h().predict(1, side, bytes)).data);
@@ -212,7 +221,7 @@ export class Network {
   /**
    * A drawing (ImageData or { data, width, height }, RGBA or gray) preprocessed as lenet.preprocess() does,
    * at this network's input size, and classified, in one call into the engine. Returns
-   * { probabilities: Float32Array(10), input: Float32Array(inputSize^2), the image the network saw }, or null
+   * { probabilities: Float32Array(classes), input: Float32Array(inputSize^2), the image the network saw }, or null
    * when nothing is drawn.
    */
   predictDrawing(image) {
@@ -229,7 +238,7 @@ export class Network {
     const probs = words[this.#result] >> 2;
     const input = words[this.#result + 1] >> 2;
     return {
-      probabilities: floats.slice(probs, probs + 10),
+      probabilities: floats.slice(probs, probs + this.#classes),
       input: floats.slice(input, input + this.#side * this.#side),
     };
   }
@@ -256,7 +265,7 @@ export class Network {
    * What would fool it: an image close to `image` that the network classifies as `target`, found by
    * gradient steps on the input (no pixel moves by more than stepSize per step, values stay in [0, 1]),
    * stopping at the first success. Returns { image: Float32Array (the given image's side, 0..1),
-   * probabilities: Float32Array(10), steps, success } (success false: not within maxSteps).
+   * probabilities: Float32Array(classes), steps, success } (success false: not within maxSteps).
    */
   adversarial(image, target, { maxSteps = 100, stepSize = 0.02 } = {}) {
     checkClass(target, 'target');
@@ -267,7 +276,7 @@ export class Network {
     const pixels = side * side;
     return {
       image: new Float32Array(r.data.subarray(0, pixels)),
-      probabilities: new Float32Array(r.data.subarray(pixels, pixels + 10)),
+      probabilities: new Float32Array(r.data.subarray(pixels, pixels + this.#classes)),
       steps: r.steps,
       success: r.success,
     };
@@ -359,8 +368,41 @@ export class Network {
   /** Threads trainBatch() uses. */
   get threads() { return this.#h().threads(); }
 
-  /** The model file (models/README.md), the same bytes the native tool writes. */
-  save() { return new Uint8Array(raise(this.#h().save()).data); }
+  /**
+   * The model file (docs/model-format.md), the same bytes the native tool writes. float16: the parameters
+   * as IEEE half precision, a file about half the size.
+   */
+  save({ float16 = false } = {}) {
+    if (typeof float16 !== 'boolean') throw new TypeError('float16 must be a boolean');
+    return new Uint8Array(raise(this.#h().save(float16)).data);
+  }
+
+  /** What each output class is called: the names it was made with, or '0'..'9' for the digits. */
+  classes() { return this.#h().classNames(); }
+
+  /**
+   * Transfer learning to new classes: a new network for `names` (2..64 distinct non-empty strings) with
+   * this network's C1 to F6 and a fresh output layer. freeze (default true): C1 to F6 stay fixed and only
+   * the output learns; false: everything trains (give a lower learningRate). seed: the new output layer's
+   * initial weights. This network is unchanged. The RBF output (lecun1998) keeps its ten digits: Error.
+   */
+  withClasses(names, { freeze = true, seed, learningRate } = {}) {
+    checkNames(names);
+    if (typeof freeze !== 'boolean') throw new TypeError('freeze must be a boolean');
+    const h = this.#h();
+    const handle = new this.#M.NetworkHandle();
+    try {
+      raise(handle.deriveFrom(h, names, freeze, seed ?? h.config().seed));
+      if (learningRate !== undefined) {
+        if (typeof learningRate !== 'number') throw new TypeError('learningRate must be a number');
+        raise(handle.setLearningRate(learningRate));
+      }
+    } catch (e) {
+      handle.delete();
+      throw e;
+    }
+    return new Network(handle, this.#M);
+  }
 
   /** The configuration as a plain object. */
   config() { return this.#h().config(); }
@@ -450,9 +492,16 @@ export class LeNet {
   /** A new network from a preset and options overriding it. */
   create(options = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError('create() takes an options object');
+    // classes: a list of names (their count is the configuration's `classes`), or just a count.
+    const names = Array.isArray(options.classes) ? options.classes : null;
+    if (names) {
+      checkNames(names);
+      options = { ...options, classes: names.length };
+    }
     const handle = new this.#M.NetworkHandle();
     try {
       raise(handle.init(options));
+      if (names) raise(handle.setClassNames(names));
     } catch (e) {
       handle.delete();
       throw e;

@@ -149,6 +149,14 @@ val tensor_to_js(const Tensor& t, std::vector<float>& out_buffer) {
   return r;
 }
 
+// A JavaScript array of strings (lenet.js has checked the types).
+std::vector<std::string> strings_from_js(const val& list) {
+  std::vector<std::string> out;
+  const int n = list["length"].as<int>();
+  for (int i = 0; i < n; ++i) out.push_back(list[i].as<std::string>());
+  return out;
+}
+
 // A training session's options from JavaScript (lenet.js has checked the types).
 SessionOptions session_options_from_js(const val& o) {
   SessionOptions s;
@@ -318,7 +326,7 @@ class NetworkHandle {
   }
   val predict(int n, int side, bool bytes) {
     return guarded([&] {
-      io_.out.resize(static_cast<size_t>(std::max(n, 0)) * kClasses);
+      io_.out.resize(static_cast<size_t>(std::max(n, 0)) * net().classes());
       net().predict(io_.out.data(), io_.images(n, side * side, bytes), n, side);
       val r = val::object();
       r.set("data", val(emscripten::typed_memory_view(io_.out.size(), io_.out.data())));
@@ -335,7 +343,7 @@ class NetworkHandle {
       const bool drawn = io_.drawing_to_f32(width, height, channels, net().input_size());
       io_.release_big_u8();
       if (!drawn) return 0;
-      io_.out.resize(kClasses);
+      io_.out.resize(static_cast<size_t>(net().classes()));
       net().predict(io_.out.data(), io_.f32.data(), 1);
       result_[0] = reinterpret_cast<uintptr_t>(io_.out.data());
       result_[1] = reinterpret_cast<uintptr_t>(io_.f32.data());
@@ -389,9 +397,9 @@ class NetworkHandle {
       return val::object();
     });
   }
-  val save() {
+  val save(bool float16) {
     return guarded([&] {
-      io_.bytes_out = net().save();
+      io_.bytes_out = net().save(float16);
       val r = val::object();
       r.set("data", val(emscripten::typed_memory_view(io_.bytes_out.size(), io_.bytes_out.data())));
       return r;
@@ -404,6 +412,29 @@ class NetworkHandle {
     });
   }
   int threads() const { return net_ ? net_->threads() : 1; }
+
+  // Class names (model/network.h): K strings.
+  val classNames() const {
+    val out = val::array();
+    if (net_)
+      for (const std::string& name : net_->class_names()) out.call<void>("push", name);
+    return out;
+  }
+  val setClassNames(const val& names) {
+    return guarded([&] {
+      net().set_class_names(strings_from_js(names));
+      return val::object();
+    });
+  }
+  // This (new) handle becomes `source`'s network moved to new classes (Network::with_classes).
+  val deriveFrom(NetworkHandle& source, const val& names, bool freeze, uint32_t seed) {
+    return guarded([&] {
+      Network derived = source.net().with_classes(strings_from_js(names), freeze, seed);
+      session_.reset();
+      net_ = std::make_unique<Network>(std::move(derived));
+      return val::object();
+    });
+  }
 
   // A training session (model/session.h) over sets staged by stageSet(): one per network at a time.
   // stageSet(which, count, side) sizes the training (0) or held-out (1) set and returns the two views to
@@ -540,6 +571,9 @@ EMSCRIPTEN_BINDINGS(lenet) {
       .function("setLearningRate", &lenet::NetworkHandle::setLearningRate)
       .function("setThreads", &lenet::NetworkHandle::setThreads)
       .function("threads", &lenet::NetworkHandle::threads)
+      .function("classNames", &lenet::NetworkHandle::classNames)
+      .function("setClassNames", &lenet::NetworkHandle::setClassNames)
+      .function("deriveFrom", &lenet::NetworkHandle::deriveFrom)
       .function("stageSet", &lenet::NetworkHandle::stageSet)
       .function("startSession", &lenet::NetworkHandle::startSession)
       .function("runSession", &lenet::NetworkHandle::runSession)

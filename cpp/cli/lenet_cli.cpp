@@ -192,6 +192,14 @@ Network load_model(const std::string& path) {
 }
 
 // ---- data -------------------------------------------------------------------------------------------------
+// The first `limit` images of a set as [0, 1] floats at their own side (the network places them).
+std::vector<float> to_floats(const Dataset& d, int limit) {
+  const size_t n = static_cast<size_t>(std::min(d.count, limit)) * d.side * d.side;
+  std::vector<float> out(n);
+  for (size_t i = 0; i < n; ++i) out[i] = d.images[i] / 255.0f;
+  return out;
+}
+
 // A dataset's images as the network's input: [0,1] floats, a 28x28 set centred in 32x32 when the network
 // wants 32 (a 2 px border, as LeCun et al. padded MNIST).
 std::vector<float> to_input(const Dataset& d, int side, int limit) {
@@ -437,36 +445,37 @@ int cmd_eval(int argc, char** argv) {
   net.set_threads(threads);
   const Dataset d = load_dataset(data_dir(a), set);
   const int n = static_cast<int>(std::min<long>(d.count, limit));
-  const std::vector<float> x = to_input(d, net.input_size(), n);
-  std::vector<float> probs(static_cast<size_t>(n) * kClasses);
+  const std::vector<float> x = to_floats(d, n);
+  const int classes = net.classes();
+  std::vector<float> probs(static_cast<size_t>(n) * classes);
   const auto start = Clock::now();
-  const EvalStats st = net.evaluate(x.data(), d.labels.data(), n, probs.data());
+  const EvalStats st = net.evaluate(x.data(), d.labels.data(), n, probs.data(), d.side);
   const double secs = seconds_since(start);
-  int confusion[kClasses][kClasses] = {};
+  std::vector<std::vector<int>> confusion(static_cast<size_t>(classes), std::vector<int>(static_cast<size_t>(classes)));
   for (int k = 0; k < n; ++k) {
-    const float* p = probs.data() + static_cast<size_t>(k) * kClasses;
-    confusion[d.labels[k]][std::max_element(p, p + kClasses) - p]++;
+    const float* p = probs.data() + static_cast<size_t>(k) * classes;
+    confusion[d.labels[k]][std::max_element(p, p + classes) - p]++;
   }
   if (a.flag("json")) {
     std::printf("{\"command\":\"eval\",\"model\":%s,\"config\":%s,\"count\":%d,\"accuracy\":%s,\"loss\":%s,"
                 "\"seconds\":%s,\"confusion\":[",
                 json_escape(a.str("model")).c_str(), config_json(net.config()).c_str(), n,
                 json_number(st.accuracy).c_str(), json_number(st.loss).c_str(), json_number(secs).c_str());
-    for (int r = 0; r < kClasses; ++r) {
+    for (int r = 0; r < classes; ++r) {
       std::printf("%s[", r ? "," : "");
-      for (int c = 0; c < kClasses; ++c) std::printf("%s%d", c ? "," : "", confusion[r][c]);
+      for (int c = 0; c < classes; ++c) std::printf("%s%d", c ? "," : "", confusion[r][c]);
       std::printf("]");
     }
     std::printf("]}\n");
   } else {
     std::printf("%s: accuracy %.2f%% (%d of %d), loss %.4f, %.2fs\n", a.str("model").c_str(), 100.0 * st.accuracy,
                 st.correct, n, st.loss, secs);
-    std::printf("confusion (rows: true digit, columns: predicted)\n     ");
-    for (int c = 0; c < kClasses; ++c) std::printf("%6d", c);
+    std::printf("confusion (rows: true class, columns: predicted)\n     ");
+    for (int c = 0; c < classes; ++c) std::printf("%6d", c);
     std::printf("\n");
-    for (int r = 0; r < kClasses; ++r) {
+    for (int r = 0; r < classes; ++r) {
       std::printf("%4d ", r);
-      for (int c = 0; c < kClasses; ++c) std::printf("%6d", confusion[r][c]);
+      for (int c = 0; c < classes; ++c) std::printf("%6d", confusion[r][c]);
       std::printf("\n");
     }
   }
@@ -528,7 +537,7 @@ int cmd_predict(int argc, char** argv) {
   if (!a.has("model")) throw UsageError("predict needs --model FILE");
   if (a.has("image") == a.has("idx-index")) throw UsageError("predict needs one of --image FILE or --idx-index K");
   Network net = load_model(a.str("model"));
-  const int side = net.input_size();
+  int side = net.input_size();
   std::vector<float> x(static_cast<size_t>(side) * side);
   int label = -1;
   if (a.has("image")) {
@@ -552,21 +561,24 @@ int cmd_predict(int argc, char** argv) {
     one.side = d.side;
     one.images.assign(d.images.begin() + static_cast<std::ptrdiff_t>(k) * d.side * d.side,
                       d.images.begin() + static_cast<std::ptrdiff_t>(k + 1) * d.side * d.side);
-    x = to_input(one, side, 1);
+    x = to_floats(one, 1);
+    side = d.side;
     label = d.labels[k];
   }
-  float probs[kClasses];
-  net.predict(probs, x.data(), 1);
-  const int digit = static_cast<int>(std::max_element(probs, probs + kClasses) - probs);
+  std::vector<float> probs(static_cast<size_t>(net.classes()));
+  net.predict(probs.data(), x.data(), 1, side);
+  const int best = static_cast<int>(std::max_element(probs.begin(), probs.end()) - probs.begin());
+  const std::vector<std::string> names = net.class_names();
   if (a.flag("json")) {
-    std::printf("{\"command\":\"predict\",\"digit\":%d,\"label\":%s,\"probabilities\":[", digit,
-                label >= 0 ? std::to_string(label).c_str() : "null");
-    for (int i = 0; i < kClasses; ++i) std::printf("%s%s", i ? "," : "", json_number(probs[i]).c_str());
+    std::printf("{\"command\":\"predict\",\"digit\":%d,\"class\":%s,\"label\":%s,\"probabilities\":[", best,
+                json_escape(names[static_cast<size_t>(best)]).c_str(), label >= 0 ? std::to_string(label).c_str() : "null");
+    for (size_t i = 0; i < probs.size(); ++i) std::printf("%s%s", i ? "," : "", json_number(probs[i]).c_str());
     std::printf("]}\n");
   } else {
-    std::printf("digit %d (%.1f%%)%s\n", digit, 100.0 * probs[digit],
+    std::printf("class %s (%.1f%%)%s\n", names[static_cast<size_t>(best)].c_str(), 100.0 * probs[static_cast<size_t>(best)],
                 label >= 0 ? (std::string(", label ") + std::to_string(label)).c_str() : "");
-    for (int i = 0; i < kClasses; ++i) std::printf("  %d  %5.1f%%  %s\n", i, 100.0 * probs[i], std::string(static_cast<int>(probs[i] * 40), '#').c_str());
+    for (size_t i = 0; i < probs.size(); ++i)
+      std::printf("  %s  %5.1f%%  %s\n", names[i].c_str(), 100.0 * probs[i], std::string(static_cast<int>(probs[i] * 40), '#').c_str());
   }
   return 0;
 }
@@ -646,16 +658,16 @@ int cmd_bench(int argc, char** argv) {
         ++steps;
       }
       results[s].train.push_back(steps * batch / seconds_since(t));
-      float probs[kClasses * 1];
+      std::vector<float> probs(static_cast<size_t>(net.classes()));
       std::vector<double> lat;
       const auto tp = Clock::now();
       for (int i = 0; seconds_since(tp) < per_round * 0.2; ++i) {
         const auto t1 = Clock::now();
-        net.predict(probs, x.data() + static_cast<size_t>(i % pool) * pixels, 1);
+        net.predict(probs.data(), x.data() + static_cast<size_t>(i % pool) * pixels, 1);
         lat.push_back(seconds_since(t1) * 1e6);
       }
       results[s].predict_us.push_back(median(lat));
-      std::vector<float> many(static_cast<size_t>(1000) * kClasses);
+      std::vector<float> many(static_cast<size_t>(1000) * net.classes());
       const auto tb = Clock::now();
       int batches = 0;
       while (seconds_since(tb) < per_round * 0.2 || batches == 0) {

@@ -51,46 +51,48 @@ const std::vector<ConfigField>& table() {
   using F = FieldType;
   static const std::vector<ConfigField> fields = {
       {"activation", "activation", F::choice, "sigmoid, tanh, scaled_tanh or relu", 0, 3, false, false, {},
-       names(kActivationNames), {3, 0, 2}, 0, true, "the squashing function after C1, C3, C5 and F6",
+       names(kActivationNames), {3, 0, 2}, 0, 1, true, "the squashing function after C1, C3, C5 and F6",
        LENET_MEMBER(activation)},
       {"pooling", "pooling", F::choice, "avg, max or subsample", 0, 2, false, false, {}, names(kPoolingNames),
-       {1, 0, 2}, 1, true, "S2 and S4: 2x2 mean, 2x2 max, or the paper's trainable subsampling",
+       {1, 0, 2}, 1, 1, true, "S2 and S4: 2x2 mean, 2x2 max, or the paper's trainable subsampling",
        LENET_MEMBER(pooling)},
       {"output", "output", F::choice, "softmax, mse or rbf", 0, 2, false, false, {}, names(kOutputNames),
-       {0, 0, 2}, 2, true, "the output layer and loss: softmax cross-entropy, MSE on one-hot, the paper's RBF",
+       {0, 0, 2}, 2, 1, true, "the output layer and loss: softmax cross-entropy, MSE on one-hot, the paper's RBF",
        LENET_MEMBER(output)},
-      {"c3Table", "c3-table", F::flag, "true or false", 0, 1, false, false, {}, {}, {0, 0, 1}, 3, true,
+      {"c3Table", "c3-table", F::flag, "true or false", 0, 1, false, false, {}, {}, {0, 0, 1}, 3, 1, true,
        "connect C3 to S2 by the paper's Table I instead of fully", LENET_MEMBER(c3_table)},
       {"optimizer", "optimizer", F::choice, "sgd, momentum or adam", 0, 2, false, false, {},
-       names(kOptimizerNames), {2, 2, 2}, 4, true, "the optimizer", LENET_MEMBER(optimizer)},
-      {"init", "init", F::choice, "lecun, xavier or he", 0, 2, false, false, {}, names(kInitNames), {2, 2, 0}, 5,
+       names(kOptimizerNames), {2, 2, 2}, 4, 1, true, "the optimizer", LENET_MEMBER(optimizer)},
+      {"init", "init", F::choice, "lecun, xavier or he", 0, 2, false, false, {}, names(kInitNames), {2, 2, 0}, 5, 1,
        true, "weight initialisation: uniform +-2.4/fan-in, Glorot uniform, He uniform", LENET_MEMBER(init)},
-      {"learningRate", "lr", F::real, "a finite number > 0", 0, 1e6, true, false, {}, {}, {0.001, 0.01, 0.003}, 8,
+      {"learningRate", "lr", F::real, "a finite number > 0", 0, 1e6, true, false, {}, {}, {0.001, 0.01, 0.003}, 8, 1,
        false, "the learning rate", LENET_MEMBER(learning_rate)},
-      {"batchSize", "batch", F::integer, "1..65536", 1, 65536, false, false, {}, {}, {128, 128, 128}, 12, true,
+      {"batchSize", "batch", F::integer, "1..65536", 1, 65536, false, false, {}, {}, {128, 128, 128}, 12, 1, true,
        "images per optimizer step", LENET_MEMBER(batch_size)},
-      {"dropout", "dropout", F::real, "in [0, 1)", 0, 1, false, true, {}, {}, {0.5, 0, 0}, 16, true,
+      {"dropout", "dropout", F::real, "in [0, 1)", 0, 1, false, true, {}, {}, {0.5, 0, 0}, 16, 1, true,
        "drop probability of F6's activations in training (0: off)", LENET_MEMBER(dropout)},
-      {"inputSize", "input", F::integer, "28 or 32", 28, 32, false, false, {28, 32}, {}, {28, 32, 32}, 20, true,
+      {"inputSize", "input", F::integer, "28 or 32", 28, 32, false, false, {28, 32}, {}, {28, 32, 32}, 20, 1, true,
        "the side of the images the network is made for (28 is placed in 32x32 with a 2 px border)",
        LENET_MEMBER(input_size)},
       {"background", "background", F::real, "a finite number in [-100, 100]", -100, 100, false, false, {}, {},
-       {0, 0, -0.1}, 24, true, "the input level of a blank pixel", LENET_MEMBER(background)},
-      {"ink", "ink", F::real, "a finite number in [-100, 100]", -100, 100, false, false, {}, {}, {1, 1, 1.175}, 28,
+       {0, 0, -0.1}, 24, 1, true, "the input level of a blank pixel", LENET_MEMBER(background)},
+      {"ink", "ink", F::real, "a finite number in [-100, 100]", -100, 100, false, false, {}, {}, {1, 1, 1.175}, 28, 1,
        true, "the input level of a fully inked pixel", LENET_MEMBER(ink)},
-      {"momentum", "momentum", F::real, "in [0, 1)", 0, 1, false, true, {}, {}, {0.9, 0.9, 0.9}, 32, true,
+      {"momentum", "momentum", F::real, "in [0, 1)", 0, 1, false, true, {}, {}, {0.9, 0.9, 0.9}, 32, 1, true,
        "momentum (optimizer momentum)", LENET_MEMBER(momentum)},
-      {"beta1", "beta1", F::real, "in [0, 1)", 0, 1, false, true, {}, {}, {0.9, 0.9, 0.9}, 36, true,
+      {"beta1", "beta1", F::real, "in [0, 1)", 0, 1, false, true, {}, {}, {0.9, 0.9, 0.9}, 36, 1, true,
        "Adam's first-moment decay", LENET_MEMBER(beta1)},
-      {"beta2", "beta2", F::real, "in [0, 1)", 0, 1, false, true, {}, {}, {0.999, 0.999, 0.999}, 40, true,
+      {"beta2", "beta2", F::real, "in [0, 1)", 0, 1, false, true, {}, {}, {0.999, 0.999, 0.999}, 40, 1, true,
        "Adam's second-moment decay", LENET_MEMBER(beta2)},
-      {"epsilon", "epsilon", F::real, "in (0, 1]", 0, 1, true, false, {}, {}, {1e-8, 1e-8, 1e-8}, 44, true,
+      {"epsilon", "epsilon", F::real, "in (0, 1]", 0, 1, true, false, {}, {}, {1e-8, 1e-8, 1e-8}, 44, 1, true,
        "Adam's epsilon", LENET_MEMBER(epsilon)},
-      {"weightDecay", "weight-decay", F::real, "in [0, 1]", 0, 1, false, false, {}, {}, {0, 0, 0}, 48, true,
+      {"weightDecay", "weight-decay", F::real, "in [0, 1]", 0, 1, false, false, {}, {}, {0, 0, 0}, 48, 1, true,
        "L2 weight decay, added to the gradient", LENET_MEMBER(weight_decay)},
-      {"seed", "seed", F::integer, "an integer 0..4294967295", 0, 4294967295.0, false, false, {}, {}, {1, 1, 1}, 52,
+      {"seed", "seed", F::integer, "an integer 0..4294967295", 0, 4294967295.0, false, false, {}, {}, {1, 1, 1}, 52, 1,
        false, "the initial weights and the dropout stream (and, in training sessions, the order of the batches)",
        LENET_MEMBER(seed)},
+      {"classes", "classes", F::integer, "2..64", 2, 64, false, false, {}, {}, {10, 10, 10}, 56, 2, true,
+       "output classes (the RBF output keeps its ten digit codes)", LENET_MEMBER(classes)},
   };
   return fields;
 }
@@ -201,6 +203,8 @@ void validate(const Config& c) {
   try {
     for (const ConfigField& f : table()) check_field(f, f.get(c));
     if (c.background == c.ink) throw Error("background and ink must be distinct levels");
+    if (c.output == Output::rbf && c.classes != 10)
+      throw Error("classes must be 10 with the rbf output (its fixed codes are the ten digits)");
   } catch (const Error& e) {
     throw Error(std::string("invalid configuration: ") + e.what());
   }

@@ -12,6 +12,8 @@
 
 namespace lenet {
 
+constexpr int kMaxClasses = 64;  // the most output classes a network has
+
 struct Config {
   Activation activation = Activation::relu;
   Pooling pooling = Pooling::max;
@@ -30,6 +32,7 @@ struct Config {
   float beta1 = 0.9f, beta2 = 0.999f, epsilon = 1e-8f;  // for Optimizer::adam
   float weight_decay = 0.0f;
   uint32_t seed = 1;
+  int classes = 10;  // output classes; the RBF output keeps its ten digit codes (classes 10)
 };
 
 // The presets, in the order of ConfigField::defaults.
@@ -54,6 +57,7 @@ struct ConfigField {
   std::vector<const char*> choices;      // choice: the names, by code
   double defaults[kPresetCount];         // the value in each preset
   uint8_t file_offset;                   // byte offset in the model file's configuration block
+  uint8_t since_version;                 // the model-file version that first stores it (before: the default)
   bool in_recipe;                        // whether it is part of what makes a preset (seed, rate: no)
   const char* help;                      // one line for --help and the API reference
   double (*get)(const Config&);

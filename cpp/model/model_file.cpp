@@ -12,6 +12,8 @@ namespace {
 
 constexpr char kMagic[8] = {'L', 'E', 'N', 'E', 'T', '5', '\r', '\n'};
 constexpr uint32_t kConfigBytes = 64;
+constexpr uint32_t kFlagFloat16 = 1;
+constexpr size_t kMaxClassNameBytes = 32;
 
 class Writer {
  public:
@@ -60,62 +62,56 @@ class Reader {
   const uint8_t* end_;
 };
 
-void write_config(Writer& w, const Config& c) {
+// The configuration block, field by field from the configuration table (its file_offset and type): a
+// choice or flag is one byte, an integer a u32, a real an f32. Fields newer than `version` are not
+// written; bytes no field of the version covers are reserved and zero.
+void write_config(Writer& w, const Config& c, uint32_t version) {
   const size_t start = w.bytes.size();
-  w.u8(static_cast<uint8_t>(c.activation));
-  w.u8(static_cast<uint8_t>(c.pooling));
-  w.u8(static_cast<uint8_t>(c.output));
-  w.u8(c.c3_table ? 1 : 0);
-  w.u8(static_cast<uint8_t>(c.optimizer));
-  w.u8(static_cast<uint8_t>(c.init));
-  w.u8(0);
-  w.u8(0);
-  w.f32(c.learning_rate);
-  w.u32(static_cast<uint32_t>(c.batch_size));
-  w.f32(c.dropout);
-  w.u32(static_cast<uint32_t>(c.input_size));
-  w.f32(c.background);
-  w.f32(c.ink);
-  w.f32(c.momentum);
-  w.f32(c.beta1);
-  w.f32(c.beta2);
-  w.f32(c.epsilon);
-  w.f32(c.weight_decay);
-  w.u32(c.seed);
-  while (w.bytes.size() - start < kConfigBytes) w.u8(0);  // reserved
+  w.bytes.resize(start + kConfigBytes, 0);
+  Writer field;
+  for (const ConfigField& f : config_fields()) {
+    if (f.since_version > version) continue;
+    field.bytes.clear();
+    const double v = f.get(c);
+    if (f.type == FieldType::choice || f.type == FieldType::flag) field.u8(static_cast<uint8_t>(v));
+    else if (f.type == FieldType::integer) field.u32(static_cast<uint32_t>(v));
+    else field.f32(static_cast<float>(v));
+    std::copy(field.bytes.begin(), field.bytes.end(), w.bytes.begin() + static_cast<std::ptrdiff_t>(start + f.file_offset));
+  }
 }
 
-Config read_config(Reader& r) {
-  Config c;
-  const uint8_t codes[6] = {r.u8(), r.u8(), r.u8(), r.u8(), r.u8(), r.u8()};
-  r.skip(2);
-  if (codes[0] > 3) throw Error("model file: unknown activation code " + std::to_string(codes[0]));
-  if (codes[1] > 2) throw Error("model file: unknown pooling code " + std::to_string(codes[1]));
-  if (codes[2] > 2) throw Error("model file: unknown output code " + std::to_string(codes[2]));
-  if (codes[3] > 1) throw Error("model file: bad C3 table flag " + std::to_string(codes[3]));
-  if (codes[4] > 2) throw Error("model file: unknown optimizer code " + std::to_string(codes[4]));
-  if (codes[5] > 2) throw Error("model file: unknown init code " + std::to_string(codes[5]));
-  c.activation = static_cast<Activation>(codes[0]);
-  c.pooling = static_cast<Pooling>(codes[1]);
-  c.output = static_cast<Output>(codes[2]);
-  c.c3_table = codes[3] == 1;
-  c.optimizer = static_cast<Optimizer>(codes[4]);
-  c.init = static_cast<Init>(codes[5]);
-  c.learning_rate = r.f32();
-  const uint32_t batch = r.u32();
-  c.batch_size = batch > 65536 ? -1 : static_cast<int>(batch);
-  c.dropout = r.f32();
-  const uint32_t input = r.u32();
-  c.input_size = input > 1024 ? -1 : static_cast<int>(input);
-  c.background = r.f32();
-  c.ink = r.f32();
-  c.momentum = r.f32();
-  c.beta1 = r.f32();
-  c.beta2 = r.f32();
-  c.epsilon = r.f32();
-  c.weight_decay = r.f32();
-  c.seed = r.u32();
-  r.skip(kConfigBytes - 56);  // reserved: zero in version 1
+size_t field_width(const ConfigField& f) { return f.type == FieldType::choice || f.type == FieldType::flag ? 1 : 4; }
+
+Config read_config(Reader& r, uint32_t version) {
+  const uint8_t* block = r.pos();
+  r.skip(kConfigBytes);
+  Config c = preset("modern");
+  bool covered[kConfigBytes] = {};
+  for (const ConfigField& f : config_fields()) {
+    if (f.since_version > version) {
+      f.set(c, f.defaults[0]);  // the same in every preset: what older files meant
+      continue;
+    }
+    Reader field(block + f.file_offset, field_width(f));
+    for (size_t i = 0; i < field_width(f); ++i) covered[f.file_offset + i] = true;
+    double v = 0;
+    if (f.type == FieldType::choice || f.type == FieldType::flag) {
+      const uint8_t code = field.u8();
+      if (code > f.hi) {
+        throw Error(std::string("model file: ") + (f.type == FieldType::choice ? "unknown " : "bad ") + f.key +
+                    (f.type == FieldType::choice ? " code " : " flag ") + std::to_string(code));
+      }
+      v = code;
+    } else if (f.type == FieldType::integer) {
+      v = field.u32();
+    } else {
+      v = field.f32();
+    }
+    f.set(c, v);
+  }
+  for (uint32_t i = 0; i < kConfigBytes; ++i)
+    if (!covered[i] && block[i] != 0)
+      throw Error("model file: reserved configuration byte " + std::to_string(i) + " is not zero");
   return c;
 }
 
@@ -137,55 +133,146 @@ uint32_t crc32(const uint8_t* data, size_t size) {
   return crc ^ 0xFFFFFFFFu;
 }
 
+void check_class_names(const std::vector<std::string>& names, int classes) {
+  if (static_cast<int>(names.size()) != classes)
+    throw Error(std::to_string(names.size()) + " class names for " + std::to_string(classes) + " classes");
+  for (size_t i = 0; i < names.size(); ++i) {
+    const std::string& name = names[i];
+    if (name.empty()) throw Error("class " + std::to_string(i) + " has an empty name");
+    if (name.size() > kMaxClassNameBytes)
+      throw Error("class name '" + name + "' is longer than " + std::to_string(kMaxClassNameBytes) + " bytes");
+    // UTF-8 without control characters: each lead byte says how many continuation bytes follow.
+    for (size_t k = 0; k < name.size();) {
+      const auto b = static_cast<unsigned char>(name[k]);
+      const int more = b < 0x80 ? 0 : (b >> 5) == 0x6 ? 1 : (b >> 4) == 0xE ? 2 : (b >> 3) == 0x1E ? 3 : -1;
+      bool ok = more >= 0 && b >= 0x20 && b != 0x7F && k + more < name.size();
+      for (int j = 1; ok && j <= more; ++j) ok = (static_cast<unsigned char>(name[k + j]) >> 6) == 0x2;
+      if (!ok) throw Error("class " + std::to_string(i) + "'s name is not printable UTF-8");
+      k += static_cast<size_t>(more) + 1;
+    }
+    for (size_t j = 0; j < i; ++j)
+      if (names[j] == name) throw Error("class name '" + name + "' is used twice");
+  }
+}
+
+uint16_t float_to_half(float v) {
+  uint32_t x;
+  std::memcpy(&x, &v, 4);
+  const uint32_t sign = (x >> 16) & 0x8000u;
+  const uint32_t abs = x & 0x7FFFFFFFu;
+  if (abs >= 0x7F800000u) return static_cast<uint16_t>(sign | 0x7C00u | (abs > 0x7F800000u ? 0x200u : 0u));
+  if (abs >= 0x477FF000u) return static_cast<uint16_t>(sign | 0x7C00u);  // rounds past the largest half
+  if (abs < 0x38800000u) {  // a half subnormal (or zero): scale by 2^24 and round to an integer
+    float f;
+    const uint32_t a = abs;
+    std::memcpy(&f, &a, 4);
+    return static_cast<uint16_t>(sign | static_cast<uint32_t>(std::nearbyint(f * 16777216.0f)));
+  }
+  // Normal: drop 13 mantissa bits, rounding to nearest even (a carry into the exponent is right too).
+  const uint32_t rounded = abs + 0xFFFu + ((abs >> 13) & 1u);
+  return static_cast<uint16_t>(sign | ((rounded - 0x38000000u) >> 13));
+}
+
+float half_to_float(uint16_t h) {
+  const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+  const uint32_t exp = (h >> 10) & 0x1Fu, mant = h & 0x3FFu;
+  uint32_t x;
+  if (exp == 0) {
+    const float f = static_cast<float>(mant) / 16777216.0f;  // subnormal: mant * 2^-24
+    std::memcpy(&x, &f, 4);
+    x |= sign;
+  } else if (exp == 31) {
+    x = sign | 0x7F800000u | (mant << 13);
+  } else {
+    x = sign | ((exp + 112) << 23) | (mant << 13);
+  }
+  float v;
+  std::memcpy(&v, &x, 4);
+  return v;
+}
+
 std::vector<uint8_t> encode_model(const ModelContents& m) {
+  const bool own_names = !m.class_names.empty();
+  const uint32_t version = (own_names || m.float16 || m.config.classes != 10) ? 2 : 1;
   Writer w;
   for (char ch : kMagic) w.u8(static_cast<uint8_t>(ch));
-  w.u32(kModelFormatVersion);
+  w.u32(version);
   w.u32(kConfigBytes);
-  write_config(w, m.config);
+  write_config(w, m.config, version);
   w.u32(m.frozen);
   w.u64(m.steps);
+  if (version >= 2) {
+    w.u32(m.float16 ? kFlagFloat16 : 0u);
+    uint32_t name_bytes = 0;
+    for (const std::string& name : m.class_names) name_bytes += 1 + static_cast<uint32_t>(name.size());
+    w.u32(name_bytes);
+    for (const std::string& name : m.class_names) {
+      w.u8(static_cast<uint8_t>(name.size()));
+      for (char ch : name) w.u8(static_cast<uint8_t>(ch));
+    }
+  }
   w.u32(static_cast<uint32_t>(m.params.size()));
   w.bytes.reserve(w.bytes.size() + 4 * m.params.size() + 4);
-  for (float v : m.params) w.f32(v);
+  if (m.float16) {
+    for (float v : m.params) {
+      const uint16_t h = float_to_half(v);
+      w.u8(static_cast<uint8_t>(h)), w.u8(static_cast<uint8_t>(h >> 8));
+    }
+  } else {
+    for (float v : m.params) w.f32(v);
+  }
   w.u32(crc32(w.bytes.data(), w.bytes.size()));
   return std::move(w.bytes);
 }
 
 ModelContents decode_model(const uint8_t* data, size_t size, size_t (*expected_params)(const Config&)) {
-  constexpr size_t kHeader = 8 + 4 + 4 + kConfigBytes + 4 + 8 + 4;
+  constexpr size_t kFixed = 8 + 4 + 4 + kConfigBytes + 4 + 8;  // up to and including the steps
   if (!data || size == 0) throw Error("model file is empty");
   if (size < 8 || std::memcmp(data, kMagic, 8) != 0)
     throw Error("not a LeNet-5 model file (the first 8 bytes are not the magic \"LENET5\\r\\n\")");
-  if (size < kHeader + 4)
-    throw Error("model file is truncated: " + std::to_string(size) + " bytes, the header alone needs " +
-                std::to_string(kHeader + 4));
+  auto truncated = [&](size_t needs) {
+    return Error("model file is truncated: " + std::to_string(size) + " bytes, the header alone needs " +
+                 std::to_string(needs));
+  };
+  if (size < kFixed + 4 + 4) throw truncated(kFixed + 8);
   Reader r(data + 8, size - 8);
   const uint32_t version = r.u32();
-  if (version != kModelFormatVersion)
-    throw Error("model file version " + std::to_string(version) + " is not supported (this build reads version " +
+  if (version < 1 || version > kModelFormatVersion)
+    throw Error("model file version " + std::to_string(version) + " is not supported (this build reads versions 1 to " +
                 std::to_string(kModelFormatVersion) + ")");
   const uint32_t config_bytes = r.u32();
   if (config_bytes != kConfigBytes)
     throw Error("model file: configuration block of " + std::to_string(config_bytes) + " bytes, expected " +
                 std::to_string(kConfigBytes));
   // Everything after the header has a known length; check it, then the checksum, before trusting a field.
-  const uint8_t* count_at = data + kHeader - 4;
-  const uint32_t count = static_cast<uint32_t>(count_at[0]) | (static_cast<uint32_t>(count_at[1]) << 8) |
-                         (static_cast<uint32_t>(count_at[2]) << 16) | (static_cast<uint32_t>(count_at[3]) << 24);
-  const uint64_t expected_size = kHeader + 4ull * count + 4;
+  auto u32_at = [&](size_t at) {
+    return static_cast<uint32_t>(data[at]) | (static_cast<uint32_t>(data[at + 1]) << 8) |
+           (static_cast<uint32_t>(data[at + 2]) << 16) | (static_cast<uint32_t>(data[at + 3]) << 24);
+  };
+  uint32_t flags = 0, name_bytes = 0;
+  size_t header = kFixed;
+  if (version >= 2) {
+    if (size < kFixed + 12) throw truncated(kFixed + 12);
+    flags = u32_at(kFixed);
+    name_bytes = u32_at(kFixed + 4);
+    if (name_bytes > kMaxClasses * (1 + kMaxClassNameBytes))
+      throw Error("model file: " + std::to_string(name_bytes) + " bytes of class names is more than 64 names can take");
+    header += 8 + name_bytes;
+  }
+  if (size < header + 4) throw truncated(header + 4);
+  const uint32_t count = u32_at(header);
+  header += 4;
+  const uint64_t width = (flags & kFlagFloat16) ? 2 : 4;
+  const uint64_t expected_size = header + width * count + 4;
   if (size < expected_size)
     throw Error("model file is truncated: " + std::to_string(size) + " bytes, but its header promises " +
                 std::to_string(count) + " parameters (" + std::to_string(expected_size) + " bytes)");
   if (size > expected_size)
     throw Error("model file has " + std::to_string(size - expected_size) + " unexpected bytes after the checksum");
-  const uint32_t stored_crc = static_cast<uint32_t>(data[size - 4]) | (static_cast<uint32_t>(data[size - 3]) << 8) |
-                              (static_cast<uint32_t>(data[size - 2]) << 16) |
-                              (static_cast<uint32_t>(data[size - 1]) << 24);
-  if (crc32(data, size - 4) != stored_crc) throw Error("model file is corrupt: checksum mismatch");
+  if (crc32(data, size - 4) != u32_at(size - 4)) throw Error("model file is corrupt: checksum mismatch");
 
   ModelContents m;
-  m.config = read_config(r);
+  m.config = read_config(r, version);
   try {
     validate(m.config);
   } catch (const Error& e) {
@@ -194,6 +281,25 @@ ModelContents decode_model(const uint8_t* data, size_t size, size_t (*expected_p
   m.frozen = r.u32();
   if (m.frozen >> 7) throw Error("model file: frozen-layer bits name a layer that does not exist");
   m.steps = r.u64();
+  if (version >= 2) {
+    if (flags & ~kFlagFloat16) throw Error("model file: unknown flags " + std::to_string(flags & ~kFlagFloat16));
+    m.float16 = (flags & kFlagFloat16) != 0;
+    r.skip(8);  // flags and the names' length, read above
+    const uint8_t* names_end = r.pos() + name_bytes;
+    while (r.pos() < names_end) {
+      const uint8_t length = r.u8();
+      if (r.pos() + length > names_end) throw Error("model file: a class name runs past the names");
+      m.class_names.emplace_back(reinterpret_cast<const char*>(r.pos()), length);
+      r.skip(length);
+    }
+    if (!m.class_names.empty()) {
+      try {
+        check_class_names(m.class_names, m.config.classes);
+      } catch (const Error& e) {
+        throw Error(std::string("model file: ") + e.what());
+      }
+    }
+  }
   r.u32();  // count, read above
   const size_t want = expected_params(m.config);
   if (count != want)
@@ -201,7 +307,12 @@ ModelContents decode_model(const uint8_t* data, size_t size, size_t (*expected_p
                 std::to_string(want));
   m.params.resize(count);
   for (uint32_t i = 0; i < count; ++i) {
-    m.params[i] = r.f32();
+    if (m.float16) {
+      const uint16_t lo = r.u8();
+      m.params[i] = half_to_float(static_cast<uint16_t>(lo | (r.u8() << 8)));
+    } else {
+      m.params[i] = r.f32();
+    }
     if (!std::isfinite(m.params[i]))
       throw Error("model file: parameter " + std::to_string(i) + " is " + (std::isnan(m.params[i]) ? "NaN" : "infinite"));
   }

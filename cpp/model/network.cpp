@@ -64,7 +64,7 @@ Built build_layers(const Config& c, Rng* dropout_rng) {
   add(LayerId::F6, make_activation(s, c.activation));
   add(LayerId::F6, make_dropout(s, c.dropout, dropout_rng));
   if (c.output == Output::rbf) add(LayerId::OUTPUT, make_rbf(s));              // OUTPUT: 84 -> 10
-  else add(LayerId::OUTPUT, make_dense(s, kClasses));
+  else add(LayerId::OUTPUT, make_dense(s, c.classes));
   return b;
 }
 
@@ -101,12 +101,12 @@ void check_images(const float* images, int n, int side) {
                   (std::isnan(images[i]) ? "NaN" : "infinite"));
 }
 
-void check_labels(const uint8_t* labels, int n) {
+void check_labels(const uint8_t* labels, int n, int classes) {
   if (!labels) throw Error("labels are missing");
   for (int i = 0; i < n; ++i)
-    if (labels[i] >= kClasses)
-      throw Error("label " + std::to_string(labels[i]) + " at index " + std::to_string(i) +
-                  " is out of range 0..9");
+    if (labels[i] >= classes)
+      throw Error("label " + std::to_string(labels[i]) + " at index " + std::to_string(i) + " is out of range 0.." +
+                  std::to_string(classes - 1));
 }
 
 }  // namespace
@@ -136,6 +136,7 @@ struct Network::Impl {
   OptimizerState optimizer;
   bool frozen[kLayerCount] = {};
   int64_t steps = 0;
+  std::vector<std::string> class_names;       // empty: the digits
   float reference_loss = -1;                  // the first step's loss, the yardstick for "exploded"
   AlignedFloats saved_params;                 // the state before the current step, for divergence
   std::vector<float> saved_opt;
@@ -216,7 +217,7 @@ struct Network::Impl {
   // Checks a labelled batch and runs it forward (training: with dropout); nothing changes on bad input.
   void forward_batch(const float* images, const uint8_t* labels, int n, int side, bool training) {
     check_images(images, n, side);
-    check_labels(labels, n);
+    check_labels(labels, n, config.classes);
     forward_checked(images, n, side, training);
   }
   // The same for a batch already checked (a part of one).
@@ -269,9 +270,9 @@ struct Network::Impl {
   LossResult loss_and_output_gradient(const uint8_t* labels, int n) {
     float* dy = dacts.back().data();
     switch (config.output) {
-      case Output::softmax: return softmax_cross_entropy(dy, outputs(), labels, n, kClasses);
-      case Output::mse: return mse_one_hot(dy, outputs(), labels, n, kClasses);
-      case Output::rbf: return rbf_map_loss(dy, outputs(), labels, n, kClasses);
+      case Output::softmax: return softmax_cross_entropy(dy, outputs(), labels, n, config.classes);
+      case Output::mse: return mse_one_hot(dy, outputs(), labels, n, config.classes);
+      case Output::rbf: return rbf_map_loss(dy, outputs(), labels, n, config.classes);
     }
     return {0, 0};
   }
@@ -308,21 +309,22 @@ struct Network::Impl {
   void log_probability_gradient(int target) {
     const float* y = outputs();
     float* g = dacts.back().data();
-    float p[kClasses];
+    float p[kMaxClasses];
     probabilities(p, 1);
+    const int classes = config.classes;
     if (config.output == Output::mse) {
       float sum = 0;
-      for (int i = 0; i < kClasses; ++i) sum += std::clamp(y[i], 0.0f, 1.0f);
+      for (int i = 0; i < classes; ++i) sum += std::clamp(y[i], 0.0f, 1.0f);
       if (sum > 0) {
         // log p_t = log clamp(y_t) - log sum_i clamp(y_i)
-        for (int i = 0; i < kClasses; ++i) g[i] = (y[i] > 0 && y[i] < 1) ? -1.0f / sum : 0.0f;
+        for (int i = 0; i < classes; ++i) g[i] = (y[i] > 0 && y[i] < 1) ? -1.0f / sum : 0.0f;
         if (y[target] > 0 && y[target] < 1) g[target] += 1.0f / y[target];
         return;
       }
     }
     // softmax of s = y (or -y for RBF distances): d log p_t / d s_i = [i == t] - p_i
     const float sign = config.output == Output::rbf ? -1.0f : 1.0f;
-    for (int i = 0; i < kClasses; ++i) g[i] = sign * ((i == target ? 1.0f : 0.0f) - p[i]);
+    for (int i = 0; i < classes; ++i) g[i] = sign * ((i == target ? 1.0f : 0.0f) - p[i]);
   }
 
   // The backward pass of the last (single-image) forward pass down to the input, without parameter
@@ -351,18 +353,19 @@ struct Network::Impl {
   }
 
   void probabilities(float* probs, int n) const {
+    const int classes = config.classes;
     if (config.output == Output::mse) {
       // MSE outputs estimate the one-hot target directly: clip to [0, 1] and normalise.
       for (int k = 0; k < n; ++k) {
-        const float* y = outputs() + k * kClasses;
-        float* p = probs + k * kClasses;
+        const float* y = outputs() + k * classes;
+        float* p = probs + k * classes;
         float sum = 0;
-        for (int i = 0; i < kClasses; ++i) sum += (p[i] = std::clamp(y[i], 0.0f, 1.0f));
-        if (sum > 0) for (int i = 0; i < kClasses; ++i) p[i] /= sum;
-        else softmax_rows(p, y, 1, kClasses, false);
+        for (int i = 0; i < classes; ++i) sum += (p[i] = std::clamp(y[i], 0.0f, 1.0f));
+        if (sum > 0) for (int i = 0; i < classes; ++i) p[i] /= sum;
+        else softmax_rows(p, y, 1, classes, false);
       }
     } else {
-      softmax_rows(probs, outputs(), n, kClasses, config.output == Output::rbf);
+      softmax_rows(probs, outputs(), n, classes, config.output == Output::rbf);
     }
   }
 
@@ -451,7 +454,7 @@ struct Network::Impl {
         loss_sum += static_cast<double>(r.loss) * count;
         correct += r.correct;
       }
-      if (probs) probabilities(probs + static_cast<size_t>(start) * kClasses, count);
+      if (probs) probabilities(probs + static_cast<size_t>(start) * config.classes, count);
     }
     return {loss_sum, correct};
   }
@@ -466,7 +469,7 @@ struct Network::Impl {
       const int start = sp.start(k);
       eval_results[static_cast<size_t>(k)] =
           w.eval_range(images + static_cast<size_t>(start) * pixels, labels ? labels + start : nullptr, sp.count(k), side,
-                       probs ? probs + static_cast<size_t>(start) * kClasses : nullptr);
+                       probs ? probs + static_cast<size_t>(start) * config.classes : nullptr);
     });
     std::pair<double, int> total{0.0, 0};
     for (const auto& [loss, correct] : eval_results) {
@@ -511,7 +514,7 @@ TrainStats Network::train_batch(const float* images, const uint8_t* labels, int 
   Impl& m = *impl_;
   side = side ? side : input_size();
   check_images(images, n, side);
-  check_labels(labels, n);
+  check_labels(labels, n, config().classes);
   const LossResult r = m.loss_and_gradients(images, labels, n, side);
   auto diverged = [&](const std::string& why) {
     throw DivergenceError("training diverged at step " + std::to_string(m.steps + 1) + ": " + why + " (learning rate " +
@@ -551,7 +554,7 @@ EvalStats Network::evaluate(const float* images, const uint8_t* labels, int n, f
   Impl& m = *impl_;
   side = side ? side : input_size();
   check_images(images, n, side);
-  check_labels(labels, n);
+  check_labels(labels, n, config().classes);
   const auto [loss_sum, correct] = m.eval_parts(images, labels, n, side, probs);
   EvalStats stats;
   stats.correct = correct;
@@ -594,7 +597,7 @@ Tensor Network::weights(LayerId id) const {
   const Impl& m = *impl_;
   Tensor t;
   if (id == LayerId::OUTPUT && m.config.output == Output::rbf) {
-    t.shape = {kClasses, 84};
+    t.shape = {10, 84};
     t.data = rbf_prototypes();
     return t;
   }
@@ -632,10 +635,12 @@ void Network::set_learning_rate(float lr) {
 
 int64_t Network::steps() const { return impl_->steps; }
 
-std::vector<uint8_t> Network::save() const {
+std::vector<uint8_t> Network::save(bool float16) const {
   const Impl& m = *impl_;
   ModelContents contents;
   contents.config = m.config;
+  contents.class_names = m.class_names;
+  contents.float16 = float16;
   for (int i = 0; i < kLayerCount; ++i)
     if (m.frozen[i]) contents.frozen |= 1u << i;
   contents.steps = static_cast<uint64_t>(m.steps);
@@ -691,13 +696,50 @@ Network Network::load(const uint8_t* data, size_t size) {
   std::copy(contents.params.begin(), contents.params.end(), net.impl_->params.begin());
   for (int i = 0; i < kLayerCount; ++i) net.impl_->frozen[i] = (contents.frozen >> i) & 1u;
   net.impl_->steps = static_cast<int64_t>(contents.steps);
+  net.impl_->class_names = std::move(contents.class_names);
   return net;
 }
 
+std::vector<std::string> Network::class_names() const {
+  if (!impl_->class_names.empty()) return impl_->class_names;
+  std::vector<std::string> digits;
+  for (int i = 0; i < classes(); ++i) digits.push_back(std::to_string(i));
+  return digits;
+}
+
+void Network::set_class_names(const std::vector<std::string>& names) {
+  check_class_names(names, classes());
+  impl_->class_names = names;
+}
+
+Network Network::with_classes(const std::vector<std::string>& names, bool freeze_features, uint32_t seed) const {
+  const Impl& m = *impl_;
+  if (m.config.output == Output::rbf)
+    throw Error("the RBF output's fixed codes are the ten digits, so this network cannot learn new classes; "
+                "start from a softmax network (modern or classic)");
+  if (names.size() < 2 || names.size() > static_cast<size_t>(kMaxClasses))
+    throw Error("new classes: " + std::to_string(names.size()) + " names given, 2.." + std::to_string(kMaxClasses) +
+                " needed");
+  Config c = m.config;
+  c.classes = static_cast<int>(names.size());
+  c.seed = seed;
+  Network derived(c);
+  derived.set_class_names(names);
+  // Every parameter up to the output layer's has the same place in both (the layers are the same up to F6).
+  Impl& d = *derived.impl_;
+  for (size_t k = 0; k < m.spans.size(); ++k) {
+    if (m.span_owner[k] == LayerId::OUTPUT) continue;
+    std::copy(m.spans[k].param, m.spans[k].param + m.spans[k].size, d.spans[k].param);
+  }
+  for (LayerId id : {LayerId::C1, LayerId::S2, LayerId::C3, LayerId::S4, LayerId::C5, LayerId::F6})
+    derived.set_frozen(id, freeze_features);
+  return derived;
+}
+
 namespace {
-void check_target(int target) {
-  if (target < 0 || target >= kClasses)
-    throw Error("class " + std::to_string(target) + " is out of range 0.." + std::to_string(kClasses - 1));
+void check_target(int target, int classes) {
+  if (target < 0 || target >= classes)
+    throw Error("class " + std::to_string(target) + " is out of range 0.." + std::to_string(classes - 1));
 }
 }  // namespace
 
@@ -707,7 +749,7 @@ void Network::input_gradient(float* out, const float* image, int target, int sid
   out_side = out_side ? out_side : side;
   check_images(image, 1, side);
   if (out_side != 28 && out_side != 32) throw Error("the gradient's side must be 28 or 32");
-  check_target(target);
+  check_target(target, config().classes);
   if (!out) throw Error("no output buffer for the gradient");
   m.ensure_capacity(1);
   m.load_input(image, 1, side);
@@ -719,13 +761,13 @@ AdversarialResult Network::adversarial(const float* image, int target, int max_s
   Impl& m = *impl_;
   side = side ? side : input_size();
   check_images(image, 1, side);
-  check_target(target);
+  check_target(target, config().classes);
   if (max_steps < 1 || max_steps > 10000) throw Error("maxSteps must be 1..10000");
   if (!std::isfinite(step_size) || step_size <= 0 || step_size > 1) throw Error("stepSize must be in (0, 1]");
   const size_t pixels = static_cast<size_t>(side) * side;
   AdversarialResult r;
   r.image.assign(image, image + pixels);
-  r.probabilities.resize(kClasses);
+  r.probabilities.resize(static_cast<size_t>(config().classes));
   std::vector<float> g(pixels);
   m.ensure_capacity(1);
   for (r.steps = 0;; ++r.steps) {
@@ -754,7 +796,7 @@ size_t Network::parameter_count() const { return impl_->params.size(); }
 float Network::loss_and_gradients(const float* images, const uint8_t* labels, int n, int side) {
   side = side ? side : input_size();
   check_images(images, n, side);
-  check_labels(labels, n);
+  check_labels(labels, n, config().classes);
   return impl_->loss_and_gradients(images, labels, n, side).loss;
 }
 

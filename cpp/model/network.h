@@ -15,7 +15,6 @@ namespace lenet {
 // The paper's layer names. Activations and dropout belong to the layer before them.
 enum class LayerId : uint8_t { C1 = 0, S2 = 1, C3 = 2, S4 = 3, C5 = 4, F6 = 5, OUTPUT = 6 };
 constexpr int kLayerCount = 7;
-constexpr int kClasses = 10;
 const char* to_string(LayerId id);
 LayerId parse_layer(const std::string& name);  // "C1".."OUTPUT" (case-insensitive); throws Error
 
@@ -61,6 +60,16 @@ class Network {
   Network& operator=(const Network&) = delete;
 
   const Config& config() const;
+  int classes() const { return config().classes; }
+  // What each class is called: set_class_names(), or a model file's names; else "0", "1", ... (the digits).
+  std::vector<std::string> class_names() const;
+  // As many names as classes, each 1..32 bytes of printable UTF-8, all different; throws Error otherwise.
+  void set_class_names(const std::vector<std::string>& names);
+  // Transfer learning to new classes: a network for `names` (2..64 of them) with this network's C1 to F6
+  // and a fresh output layer (initialised from `seed`), no optimizer history, C1 to F6 frozen when
+  // freeze_features (else everything trains). The RBF output's fixed codes are the ten digits, so an RBF
+  // network (lecun1998) cannot take new classes: Error.
+  Network with_classes(const std::vector<std::string>& names, bool freeze_features, uint32_t seed) const;
   int input_size() const { return config().input_size; }
   int input_pixels() const { return input_size() * input_size(); }
 
@@ -113,7 +122,8 @@ class Network {
 
   // The versioned model file (see models/README.md): configuration, weights, checksum. Optimizer state
   // is not saved.
-  std::vector<uint8_t> save() const;
+  // float16: the parameters stored as IEEE half precision (a file half the size; version 2).
+  std::vector<uint8_t> save(bool float16 = false) const;
   // Validates everything (magic, version, sizes, configuration, checksum, finite weights) before building;
   // throws Error saying what is wrong.
   static Network load(const uint8_t* data, size_t size);

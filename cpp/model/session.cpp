@@ -20,7 +20,7 @@ void to_floats(float* out, const uint8_t* bytes, size_t n) {
   for (size_t i = 0; i < n; ++i) out[i] = bytes[i] / 255.0f;
 }
 
-void check_set(const Dataset& d, const char* what) {
+void check_set(const Dataset& d, const char* what, int classes) {
   if (d.count == 0) return;
   if (d.side != 28 && d.side != 32)
     throw Error(std::string(what) + ": images must be 28x28 or 32x32, not " + std::to_string(d.side) + "x" +
@@ -28,9 +28,9 @@ void check_set(const Dataset& d, const char* what) {
   if (d.images.size() != static_cast<size_t>(d.count) * d.side * d.side || d.labels.size() != static_cast<size_t>(d.count))
     throw Error(std::string(what) + ": the images and labels do not hold " + std::to_string(d.count) + " samples");
   for (int i = 0; i < d.count; ++i)
-    if (d.labels[static_cast<size_t>(i)] >= kClasses)
+    if (d.labels[static_cast<size_t>(i)] >= classes)
       throw Error(std::string(what) + ": label " + std::to_string(d.labels[static_cast<size_t>(i)]) + " of sample " +
-                  std::to_string(i) + " is out of range 0.." + std::to_string(kClasses - 1));
+                  std::to_string(i) + " is out of range 0.." + std::to_string(classes - 1));
 }
 
 }  // namespace
@@ -49,8 +49,8 @@ TrainingSession::TrainingSession(Network& net, const Dataset& train, const Datas
   if (!(options.decay > 0.0f && options.decay <= 1.0f)) throw Error("the learning-rate decay must be in (0, 1]");
   if (options.evals_per_epoch < 0 || options.evals_per_epoch > 1000) throw Error("evaluations per epoch must be 0..1000");
   if (options.eval_limit < 0) throw Error("the evaluation limit must be >= 0");
-  check_set(train, "training set");
-  check_set(held_out, "held-out set");
+  check_set(train, "training set", net.classes());
+  check_set(held_out, "held-out set", net.classes());
   if (train.count < 1) throw Error("the training set is empty");
   if (options.drop_last && train.count < batch_size_)
     throw Error("the training set has " + std::to_string(train.count) + " samples, less than one batch (" +
@@ -164,7 +164,7 @@ EvalStats TrainingSession::evaluate(int limit, std::vector<uint8_t>* predicted) 
   EvalStats total;
   const int n = limit > 0 ? std::min(limit, held_out_.count) : held_out_.count;
   if (n == 0) return total;
-  const int side = held_out_.side, classes = kClasses;
+  const int side = held_out_.side, classes = net_.classes();
   const size_t pixels = static_cast<size_t>(side) * side;
   eval_chunk_.resize(std::min(n, kEvalChunk) * pixels);
   eval_probs_.resize(static_cast<size_t>(std::min(n, kEvalChunk)) * classes);

@@ -238,8 +238,8 @@ TEST_CASE("every kind of corrupt model file is refused with a message saying wha
   b[good.size() / 2] ^= 0x40;
   CHECK(contains(load_error(b), "checksum mismatch"));
   b = good;
-  b[8] = 2;  // version
-  CHECK(contains(load_error(b), "version 2 is not supported"));
+  b[8] = 3;  // version
+  CHECK(contains(load_error(b), "version 3 is not supported"));
   b = good;
   b[16] = 9;  // activation code
   reseal(b);

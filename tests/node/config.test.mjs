@@ -21,7 +21,7 @@ function unusual(f) {
   if (f.type === 'flag') return true;
   if (f.values.length) return f.values.find((v) => !used.has(v)) ?? f.values[0];
   const candidates = { learningRate: 0.0123, batchSize: 17, dropout: 0.125, background: 0.25, ink: 0.75,
-    momentum: 0.5, beta1: 0.8, beta2: 0.99, epsilon: 1e-6, weightDecay: 0.0005, seed: 4000000000 };
+    momentum: 0.5, beta1: 0.8, beta2: 0.99, epsilon: 1e-6, weightDecay: 0.0005, seed: 4000000000, classes: 12 };
   assert.ok(f.key in candidates, `the test needs an unusual value for the new field ${f.key}`);
   return candidates[f.key];
 }
@@ -79,7 +79,7 @@ test('presets come from the table', () => {
 
 test('each field refuses a wrong type and a value outside its rule, naming the field', () => {
   const outside = { learningRate: -1, batchSize: 0, dropout: 1, inputSize: 30, background: 1e9, ink: -1e9,
-    momentum: 1, beta1: 1, beta2: -0.5, epsilon: 0, weightDecay: 2, seed: -1 };
+    momentum: 1, beta1: 1, beta2: -0.5, epsilon: 0, weightDecay: 2, seed: -1, classes: 65 };
   for (const f of fields) {
     const wrongType = f.type === 'choice' || f.type === 'flag' ? 1 : 'x';
     assert.throws(() => lenet.create({ [f.key]: wrongType }), new RegExp(`option ${f.key} must be a`), f.key);

@@ -22,7 +22,7 @@ inline void model_file(const uint8_t* data, size_t size) {
   std::vector<uint8_t> saved;
   try {
     Network net = Network::load(data, size);
-    std::vector<float> image(static_cast<size_t>(net.input_pixels()), 0.5f), probs(kClasses);
+    std::vector<float> image(static_cast<size_t>(net.input_pixels()), 0.5f), probs(static_cast<size_t>(net.classes()));
     net.predict(probs.data(), image.data(), 1);
     saved = net.save();
   } catch (const Error&) {
