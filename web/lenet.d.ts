@@ -137,8 +137,11 @@ export interface TrainingOptions {
   shuffle?: boolean;
   /** Drop each epoch's last partial batch. */
   dropLast?: boolean;
-  /** A random shift, rotation and scaling of every sample. */
-  augment?: boolean;
+  /**
+   * A random warp of every sample: true for shifts up to 2 px, rotations up to 10 degrees and scaling up to
+   * 10 %, or the ranges (stroke: a stroke-width change of up to that many pixels, 0..1).
+   */
+  augment?: boolean | { shift?: number; degrees?: number; scale?: number; stroke?: number };
   /** 'linear': down to 10 % of the rate by the end; 'epoch': times `decay` after each epoch. */
   schedule?: 'constant' | 'linear' | 'epoch';
   decay?: number;

@@ -288,7 +288,9 @@ export class Network {
    * learning rate and evaluates on the held-out set; run(steps) trains and reports. One session per
    * network at a time: starting another, or creating/loading into this network, ends the last one.
    * train, heldOut: { images, labels }, images N x 28x28 or 32x32 bytes (0..255). Options: epochs (1),
-   * seed (1), shuffle (true), dropLast (false), augment (false), schedule 'constant' | 'linear' (to 10 %
+   * seed (1), shuffle (true), dropLast (false), augment (false; true: shifts of up to 2 px, rotations of up
+   * to 10 degrees, scaling by up to 10 %; or the ranges { shift, degrees, scale, stroke }, stroke 0..1 the
+   * stroke-width change in pixels), schedule 'constant' | 'linear' (to 10 %
    * of the rate by the end) | 'epoch' (times decay each epoch), decay (1), evalsPerEpoch (0), evalLimit (0: all).
    */
   startTraining(train, options = {}) {
@@ -303,8 +305,17 @@ export class Network {
     for (const key of ['epochs', 'seed', 'evalsPerEpoch', 'evalLimit']) {
       if (options[key] !== undefined && !Number.isInteger(options[key])) throw new TypeError(`training option ${key} must be an integer`);
     }
-    for (const key of ['shuffle', 'dropLast', 'augment']) {
+    for (const key of ['shuffle', 'dropLast']) {
       if (options[key] !== undefined && typeof options[key] !== 'boolean') throw new TypeError(`training option ${key} must be a boolean`);
+    }
+    const { augment } = options;
+    if (augment !== undefined && typeof augment !== 'boolean') {
+      const ranges = ['shift', 'degrees', 'scale', 'stroke'];
+      if (augment === null || typeof augment !== 'object') throw new TypeError('training option augment must be a boolean or { shift, degrees, scale, stroke }');
+      for (const key of Object.keys(augment)) {
+        if (!ranges.includes(key)) throw new Error(`unknown augmentation range '${key}' (allowed: ${ranges.join(', ')})`);
+        if (!Number.isFinite(augment[key])) throw new TypeError(`augmentation range ${key} must be a finite number`);
+      }
     }
     const h = this.#h();
     const stage = (which, set, what) => {

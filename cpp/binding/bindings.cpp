@@ -172,7 +172,23 @@ SessionOptions session_options_from_js(const val& o) {
   s.seed = static_cast<uint32_t>(number("seed", s.seed));
   s.shuffle = flag("shuffle", s.shuffle);
   s.drop_last = flag("dropLast", s.drop_last);
-  s.augment = flag("augment", s.augment);
+  // augment: true (the default ranges) or { shift, degrees, scale, stroke }
+  const val augment = o["augment"];
+  if (!augment.isUndefined()) {
+    if (augment.typeOf().as<std::string>() == "boolean") {
+      s.augment = augment.as<bool>();
+    } else {
+      s.augment = true;
+      auto range = [&](const char* key, float fallback) {
+        const val v = augment[key];
+        return v.isUndefined() ? fallback : v.as<float>();
+      };
+      s.augmentation.shift = range("shift", s.augmentation.shift);
+      s.augmentation.degrees = range("degrees", s.augmentation.degrees);
+      s.augmentation.scale = range("scale", s.augmentation.scale);
+      s.augmentation.stroke = range("stroke", s.augmentation.stroke);
+    }
+  }
   const std::string schedule = o["schedule"].isUndefined() ? "constant" : o["schedule"].as<std::string>();
   if (schedule == "constant") s.schedule = ScheduleKind::constant;
   else if (schedule == "linear") s.schedule = ScheduleKind::linear;

@@ -405,15 +405,41 @@ bool preprocess_drawing_f32(float* out, const float* pixels, int width, int heig
   return digit_to_field(out, height, side, FloatSource{pixels, width});
 }
 
+void check_augment_ranges(const AugmentRanges& r) {
+  const bool ok = std::isfinite(r.shift) && std::isfinite(r.degrees) && r.shift >= 0.0f && r.degrees >= 0.0f &&
+                  r.scale >= 0.0f && r.scale < 1.0f && r.stroke >= 0.0f && r.stroke <= 1.0f;
+  if (!ok) throw Error("augment_image: ranges must be finite and >= 0, max_scale < 1 and max_stroke <= 1");
+}
+
+namespace {
+// Thicker (t > 0) or thinner (t < 0) strokes: a blend of the image with its 3x3 maximum or minimum.
+void change_stroke(float* image, int side, float t) {
+  if (t == 0.0f) return;
+  // The original, in a buffer that grows once per thread (augmentation runs inside training steps).
+  thread_local std::vector<float> source;
+  source.assign(image, image + static_cast<size_t>(side) * side);
+  const bool thicker = t > 0;
+  const float w = std::fabs(t);
+  for (int y = 0; y < side; ++y)
+    for (int x = 0; x < side; ++x) {
+      float m = source[static_cast<size_t>(y) * side + x];
+      for (int dy = -1; dy <= 1; ++dy)
+        for (int dx = -1; dx <= 1; ++dx) {
+          const int yy = y + dy, xx = x + dx;
+          const float v = (yy < 0 || xx < 0 || yy >= side || xx >= side) ? 0.0f : source[static_cast<size_t>(yy) * side + xx];
+          m = thicker ? std::max(m, v) : std::min(m, v);
+        }
+      float& p = image[static_cast<size_t>(y) * side + x];
+      p = (1.0f - w) * p + w * m;
+    }
+}
+}  // namespace
+
 void augment_image(float* out, const float* in, int side, Rng& rng, float max_shift, float max_degrees,
-                   float max_scale) {
+                   float max_scale, float max_stroke) {
   if (out == nullptr || in == nullptr) throw Error("augment_image: null image");
   if (side < 1 || side > kMaxSide) throw Error("augment_image: side " + std::to_string(side) + " is out of range");
-  const bool ranges_ok = std::isfinite(max_shift) && std::isfinite(max_degrees) && max_shift >= 0.0f &&
-                         max_degrees >= 0.0f && max_scale >= 0.0f && max_scale < 1.0f;
-  if (!ranges_ok) {
-    throw Error("augment_image: ranges must be finite and >= 0, and max_scale < 1");
-  }
+  check_augment_ranges({max_shift, max_degrees, max_scale, max_stroke});
   // Draw order (the tests reproduce it): shift x, shift y, rotation, scale.
   const float dx = rng.uniform(-max_shift, max_shift);
   const float dy = rng.uniform(-max_shift, max_shift);
@@ -441,6 +467,7 @@ void augment_image(float* out, const float* in, int side, Rng& rng, float max_sh
                           b * ((1.0f - a) * at(x0, y0 + 1) + a * at(x0 + 1, y0 + 1));
     }
   }
+  if (max_stroke > 0.0f) change_stroke(out, side, rng.uniform(-max_stroke, max_stroke));
 }
 
 }  // namespace lenet

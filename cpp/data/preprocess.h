@@ -31,9 +31,20 @@ bool preprocess_drawing_f32(float* out, const float* pixels, int width, int heig
 // MNIST's own digits have theirs: measured over all 60,000 training digits.
 //
 // Data augmentation for training: a random affine warp (shift up to max_shift px, rotation up to
-// max_degrees, scale within 1 +- max_scale) of a side x side image, bilinear, background 0 outside.
-// Draws from rng in this order: shift x, shift y, rotation, scale (the tests replay it).
+// max_degrees, scale within 1 +- max_scale) of a side x side image, bilinear, background 0 outside; then,
+// when max_stroke > 0, a random change of stroke width: a blend towards the 3x3 maximum (thicker) or
+// minimum (thinner) by a weight drawn from [-max_stroke, max_stroke] (1: one pixel either way).
+// Draws from rng in this order: shift x, shift y, rotation, scale, then stroke only if max_stroke > 0
+// (the tests replay it; with max_stroke 0 the draws are those of the warp alone).
 void augment_image(float* out, const float* in, int side, Rng& rng, float max_shift = 2.0f,
-                   float max_degrees = 10.0f, float max_scale = 0.1f);
+                   float max_degrees = 10.0f, float max_scale = 0.1f, float max_stroke = 0.0f);
+
+// The ranges a training session augments with: the tool's --augment (shift, rotation, scale) by default;
+// few-example training (new classes from a handful of drawings) adds stroke width.
+struct AugmentRanges {
+  float shift = 2.0f, degrees = 10.0f, scale = 0.1f, stroke = 0.0f;
+};
+// Throws Error unless every range is finite and >= 0, scale < 1 and stroke <= 1.
+void check_augment_ranges(const AugmentRanges& r);
 
 }  // namespace lenet

@@ -49,6 +49,7 @@ TrainingSession::TrainingSession(Network& net, const Dataset& train, const Datas
   if (!(options.decay > 0.0f && options.decay <= 1.0f)) throw Error("the learning-rate decay must be in (0, 1]");
   if (options.evals_per_epoch < 0 || options.evals_per_epoch > 1000) throw Error("evaluations per epoch must be 0..1000");
   if (options.eval_limit < 0) throw Error("the evaluation limit must be >= 0");
+  if (options.augment) check_augment_ranges(options.augmentation);
   check_set(train, "training set", net.classes());
   check_set(held_out, "held-out set", net.classes());
   if (train.count < 1) throw Error("the training set is empty");
@@ -109,7 +110,8 @@ SessionReport TrainingSession::run(int max_steps) {
         float* dst = batch_.data() + static_cast<size_t>(k) * pixels;
         if (options_.augment) {
           to_floats(sample_.data(), src, pixels);
-          augment_image(dst, sample_.data(), train_.side, rng_);
+          const AugmentRanges& g = options_.augmentation;
+          augment_image(dst, sample_.data(), train_.side, rng_, g.shift, g.degrees, g.scale, g.stroke);
         } else {
           to_floats(dst, src, pixels);
         }

@@ -13,6 +13,7 @@
 
 #include "base/rng.h"
 #include "data/idx.h"
+#include "data/preprocess.h"
 #include "model/network.h"
 
 namespace lenet {
@@ -28,7 +29,8 @@ struct SessionOptions {
   uint32_t seed = 1;     // the order of the samples and the augmentation (mixed with the network's steps)
   bool shuffle = true;   // false: the samples in the set's order (to compare runs step by step)
   bool drop_last = false;  // drop each epoch's last partial batch instead of training on it
-  bool augment = false;  // a random shift, rotation and scaling of every sample (augment_image)
+  bool augment = false;  // a random warp (and stroke width) of every sample (augment_image)
+  AugmentRanges augmentation;  // its ranges
   ScheduleKind schedule = ScheduleKind::constant;
   float decay = 1.0f;     // ScheduleKind::epoch: the factor per epoch, in (0, 1]
   int evals_per_epoch = 0;  // quick held-out evaluations within each epoch, on the first eval_limit images

@@ -467,3 +467,38 @@ TEST_CASE("byte bitmaps that skip background agree with the float path on random
   CHECK(compared > 300);
   CHECK(empty > 20);
 }
+
+TEST_CASE("augment_image: stroke width thickens or thins the ink, drawn after the warp, seeded") {
+  const int side = 28;
+  std::vector<float> in(side * side, 0.0f), a(in.size()), b(in.size()), plain(in.size());
+  for (int y = 6; y < 22; ++y) in[y * side + 13] = 1.0f;  // a one-pixel vertical stroke
+  double ink_in = 0;
+  for (float v : in) ink_in += v;
+  // With no warp, the stroke change alone: over many draws the ink both grows and shrinks, and the
+  // same seed gives the same image.
+  int thicker = 0, thinner = 0;
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
+    Rng r(seed), twin(seed);
+    augment_image(a.data(), in.data(), side, r, 0.0f, 0.0f, 0.0f, 1.0f);
+    augment_image(b.data(), in.data(), side, twin, 0.0f, 0.0f, 0.0f, 1.0f);
+    CHECK(a == b);
+    double ink = 0;
+    for (float v : a) {
+      CHECK(v >= 0.0f);
+      CHECK(v <= 1.0f);
+      ink += v;
+    }
+    thicker += ink > ink_in * 1.2;
+    thinner += ink < ink_in * 0.8;
+  }
+  CHECK(thicker >= 10);
+  CHECK(thinner >= 10);
+  // max_stroke 0 draws nothing more than the warp: the same image and generator state as before.
+  Rng r1(7), r2(7);
+  augment_image(plain.data(), in.data(), side, r1, 2.0f, 10.0f, 0.1f);
+  augment_image(a.data(), in.data(), side, r2, 2.0f, 10.0f, 0.1f, 0.0f);
+  CHECK(plain == a);
+  CHECK(r1.next_u32() == r2.next_u32());
+  Rng rs(1);
+  CHECK_THROWS_AS(augment_image(a.data(), in.data(), side, rs, 1.0f, 0.0f, 0.0f, 1.5f), Error);
+}

@@ -89,6 +89,8 @@ test('bad sets and options are refused with a message, and the network stays usa
   assert.throws(() => net.startTraining(train, { epochs: 0 }), /epochs must be 1..100000/);
   assert.throws(() => net.startTraining(train, { epochs: 1.5 }), /epochs must be an integer/);
   assert.throws(() => net.startTraining(train, { schedule: 'cosine' }), /unknown schedule 'cosine'/);
+  assert.throws(() => net.startTraining(train, { augment: { shear: 1 } }), /unknown augmentation range 'shear'/);
+  assert.throws(() => net.startTraining(train, { augment: { stroke: 2 } }), /max_stroke <= 1/);
   assert.throws(() => net.startTraining({ images: train.images.subarray(0, 700), labels: train.labels.subarray(0, 1) }),
     /train.images: 700 values for 1 image/);
   assert.throws(() => net.startTraining({ images: new Float32Array(784), labels: new Uint8Array(1) }), /Uint8Array/);
