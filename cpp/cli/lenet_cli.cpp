@@ -287,7 +287,7 @@ const char* const kTrainHelp =
     "  --out FILE        the final model;  --checkpoint FILE  the model after every epoch (atomic)\n"
     "  --resume FILE     continue from a saved model (its configuration; only --lr and --seed may change)\n"
     "  --freeze C1,S2,...  train only the other layers\n"
-    "  --threads N       data-parallel training on N threads (1; at most the cores)\n"
+    "  --threads N       data-parallel training on N threads (1; 1..8: more than the cores only take turns)\n"
     "  --json            one JSON object on stdout (progress stays on stderr)\n"
     "  A 32x32 data set selects --input 32. Exit codes: 0 done, 1 bad usage or data, 2 training diverged\n"
     "  (the last checkpoint is left as it was).\n"

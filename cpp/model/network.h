@@ -116,7 +116,8 @@ class Network {
   // or when the threads cannot start (the network is then back on one thread).
   void set_threads(int threads);
   int threads() const;
-  // The most threads set_threads accepts here: 1 in the default WebAssembly build, else the cores (<= 8).
+  // The most threads set_threads accepts here: 1 in the default WebAssembly build, the cores (<= its pool
+  // plus one) in the threaded one, 8 natively whatever the cores (threads beyond them take turns).
   static int max_threads();
   int64_t steps() const;             // optimizer steps taken
 
