@@ -197,8 +197,11 @@ export async function mouseStrokes(page, paths) {
   }
 }
 
+// Scrolls the pad into view (as a person would) and draws on it.
 export async function drawWithMouse(page, digit) {
-  await mouseStrokes(page, strokePaths(await page.getByTestId('draw-canvas').boundingBox(), digit));
+  const canvas = page.getByTestId('draw-canvas');
+  await canvas.scrollIntoViewIfNeeded();
+  await mouseStrokes(page, strokePaths(await canvas.boundingBox(), digit));
   await classified(page, digit.strokes.length, digit.label);
 }
 
