@@ -315,7 +315,8 @@ function panel(above) {
   return state === 'training' && /digits\/s/.test(text) && bar > above && bar < 1 ? bar : false;
 }
 
-// Fills the training form (only the fields given) and presses Start.
+// Fills the training form (only the fields given) and presses Start. Resolves to the time of the press
+// (Date.now()), for benchmarks.
 export async function startTraining(page, { preset, epochs, images, threads, learningRate } = {}) {
   const form = page.locator('#train-form');
   if (preset) await form.getByLabel('Preset').selectOption(preset);
@@ -323,7 +324,9 @@ export async function startTraining(page, { preset, epochs, images, threads, lea
   if (images) await form.getByLabel('Training images').selectOption(String(images));
   if (threads) await form.getByLabel('Threads').selectOption(threads);
   if (learningRate) await form.getByLabel('Learning rate').fill(String(learningRate));
+  const pressed = Date.now();
   await page.getByTestId('train-start').click();
+  return pressed;
 }
 
 // Waits for the panel to be training with a progress report that is not the run's last (bar between 0 and

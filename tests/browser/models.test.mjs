@@ -58,6 +58,17 @@ async function assertSavedIsModern(page, modern) {
   assert.equal(db.records[0].label, 'Shipped modern model');
 }
 
+// A page with the shipped modern model saved and lecun1998 in use, about to save it with `install` (run in
+// the page) having set the save's checkpoint.
+async function secondSave(install) {
+  const session = await suite.open();
+  const modern = await redraw(session.page, digit);
+  await save(session.page);
+  await choose(session.page, 'lecun1998');
+  await session.page.evaluate(install);
+  return { ...session, modern };
+}
+
 test('a model saved in the browser is still there after a reload', { timeout: 90_000 }, async () => {
   const { page, close } = await suite.open();
   const modern = await redraw(page, digit);
@@ -83,11 +94,7 @@ test('a model saved in the browser is still there after a reload', { timeout: 90
 // would commit by itself) and says what the transaction holds; the page is then reloaded mid-save, and the
 // browser aborts the transaction: neither the new record nor the pointer change may survive.
 test('a reload between writing the new model and pointing to it leaves the previous model saved', { timeout: 90_000 }, async () => {
-  const { page, close } = await suite.open();
-  const modern = await redraw(page, digit);
-  await save(page);
-  await choose(page, 'lecun1998');
-  await page.evaluate(() => {
+  const { page, close, modern } = await secondSave(() => {
     globalThis.lenetSaveCheckpoint = (tx) => new Promise(() => {
       const meta = tx.objectStore('meta');
       const held = {};
@@ -112,11 +119,7 @@ test('a reload between writing the new model and pointing to it leaves the previ
 });
 
 test('a save that fails between writing the new model and pointing to it says so and keeps the previous one', { timeout: 90_000 }, async () => {
-  const { page, close } = await suite.open();
-  const modern = await redraw(page, digit);
-  await save(page);
-  await choose(page, 'lecun1998');
-  await page.evaluate(() => {
+  const { page, close, modern } = await secondSave(() => {
     globalThis.lenetSaveCheckpoint = (tx) => tx.abort();
   });
   await page.getByTestId('model-save').click();
