@@ -197,11 +197,13 @@ export async function mouseStrokes(page, paths) {
   }
 }
 
-// Scrolls the pad into view (as a person would) and draws on it.
-export async function drawWithMouse(page, digit) {
+// Scrolls the pad into view (as a person would) and draws on it, the mouse reporting a point every `step`
+// pixels. The pad joins the points it gets with straight lines, so a larger step draws the same polylines
+// with fewer events.
+export async function drawWithMouse(page, digit, { step = 6 } = {}) {
   const canvas = page.getByTestId('draw-canvas');
   await canvas.scrollIntoViewIfNeeded();
-  await mouseStrokes(page, strokePaths(await canvas.boundingBox(), digit));
+  await mouseStrokes(page, strokePaths(await canvas.boundingBox(), digit, step));
   await classified(page, digit.strokes.length, digit.label);
 }
 
@@ -256,10 +258,10 @@ export function drawWithTouch(page, digit, cdp) {
 }
 
 // Clears the pad, draws the digit with the mouse and returns what the page says: { digit, probs }.
-export async function redraw(page, digit) {
+export async function redraw(page, digit, options) {
   await page.getByTestId('clear').click();
   await classified(page, 0);
-  await drawWithMouse(page, digit);
+  await drawWithMouse(page, digit, options);
   return { digit: await prediction(page), probs: await probabilities(page) };
 }
 

@@ -24,7 +24,14 @@ test('the threaded build trains, reports errors and shares its thread pool', { t
   assert.equal(out.fatal, undefined);
   assert.equal(out.canUseThreads, true);
   assert.equal(out.maxThreads, Math.min(out.hardwareConcurrency, 4));
-  if (out.maxThreads < 2) return; // a one-core browser: nothing more to compare
+  if (out.maxThreads < 2) {
+    // a one-core browser: nothing to compare, but asking for two threads is refused with a message
+    assert.equal(out.tooManyThreads.ok, false);
+    assert.match(out.tooManyThreads.message, /^threads 2 is outside 1\.\.1/);
+    assert.equal(out.stillTrains, 64);
+    await close();
+    return;
+  }
   assert.equal(out.threadsAfterSet, 2);
   assert.ok(Math.abs(out.losses[0] - out.losses[1]) < 1e-5, `losses ${out.losses}`);
   assert.ok(out.worstWeightDifference < 1e-5, `weights differ by up to ${out.worstWeightDifference} after one step`);

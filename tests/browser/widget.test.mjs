@@ -116,6 +116,7 @@ async function padsReady(frame, selector = 'lenet-pad') {
 async function drawOn(page, frame, padId, digit) {
   const canvas = frame.locator(`#${padId} canvas.pad-canvas`);
   await frame.locator(`#${padId} button.clear`).click();
+  await frame.waitForFunction((id) => document.getElementById(id).dataset.classified === '0', padId);
   await canvas.scrollIntoViewIfNeeded();
   const box = await canvas.boundingBox();
   await mouseStrokes(page, strokePaths(box, digit, 5));
