@@ -59,7 +59,7 @@ export function startServer({ assemble = true, root } = {}) {
   const proc = spawn(process.execPath, args, { env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   return new Promise((resolveStart, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve.mjs did not start:\n${out}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`serve.mjs did not start:\n${out}`)), 60_000);
     const onData = (chunk) => {
       out += chunk;
       const m = out.match(/http:\/\/localhost:(\d+)\//);
@@ -127,7 +127,7 @@ export async function openPage(context, url, { errors = [], origins = [new URL(u
   }));
   await beforeGoto?.(page);
   await page.goto(url);
-  if (ready) await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+  if (ready) await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
   return { page, log };
 }
 
@@ -140,6 +140,8 @@ export async function startSuite({ server = {}, browser = true } = {}) {
   suite.open = async ({ url, path, viewport = DESKTOP, context: contextOptions = {}, ...pageOptions } = {}) => {
     const target = url ?? new URL(path ?? '', suite.server.url).href;
     const context = await suite.browser.newContext({ viewport, ...contextOptions });
+    // Every wait is for a state; this only bounds a hang, generously for a busy or one-core machine.
+    context.setDefaultTimeout(60_000);
     const { page, log } = await openPage(context, target, pageOptions);
     const close = async ({ clean = true } = {}) => {
       if (clean) {
@@ -211,7 +213,7 @@ export async function drawWithMouse(page, digit, { step = 6 } = {}) {
 // hook; '0' after a clear).
 export async function classified(page, strokes, label = '') {
   try {
-    await page.waitForFunction((n) => document.body.dataset.classified === String(n), strokes, { timeout: 10_000 });
+    await page.waitForFunction((n) => document.body.dataset.classified === String(n), strokes, { timeout: 30_000 });
   } catch (e) {
     const seen = await page.evaluate(() => document.body.dataset.classified);
     throw new Error(`the page did not classify the ${strokes}-stroke drawing ${label} (it shows ${seen}): ${e.message}`);
@@ -333,7 +335,7 @@ export async function startTraining(page, { preset, epochs, images, threads, lea
 
 // Waits for the panel to be training with a progress report that is not the run's last (bar between 0 and
 // 1): the worker is provably mid-run. Resolves to the bar's value then.
-export async function waitForTraining(page, { above = 0, timeout = 60_000 } = {}) {
+export async function waitForTraining(page, { above = 0, timeout = 120_000 } = {}) {
   return (await page.waitForFunction(panel, above, { timeout })).jsonValue();
 }
 

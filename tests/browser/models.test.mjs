@@ -69,7 +69,7 @@ async function secondSave(install) {
   return { ...session, modern };
 }
 
-test('a model saved in the browser is still there after a reload', { timeout: 90_000 }, async () => {
+test('a model saved in the browser is still there after a reload', { timeout: 300_000 }, async () => {
   const { page, close } = await suite.open();
   const modern = await redraw(page, digit);
   // save a model that is not the start-up default, so finding it after the reload means something
@@ -93,7 +93,7 @@ test('a model saved in the browser is still there after a reload', { timeout: 90
 // moves, inside the save's one transaction. Here it keeps that transaction busy (an idle transaction
 // would commit by itself) and says what the transaction holds; the page is then reloaded mid-save, and the
 // browser aborts the transaction: neither the new record nor the pointer change may survive.
-test('a reload between writing the new model and pointing to it leaves the previous model saved', { timeout: 90_000 }, async () => {
+test('a reload between writing the new model and pointing to it leaves the previous model saved', { timeout: 300_000 }, async () => {
   const { page, close, modern } = await secondSave(() => {
     globalThis.lenetSaveCheckpoint = (tx) => new Promise(() => {
       const meta = tx.objectStore('meta');
@@ -118,7 +118,7 @@ test('a reload between writing the new model and pointing to it leaves the previ
   await close();
 });
 
-test('a save that fails between writing the new model and pointing to it says so and keeps the previous one', { timeout: 90_000 }, async () => {
+test('a save that fails between writing the new model and pointing to it says so and keeps the previous one', { timeout: 300_000 }, async () => {
   const { page, close, modern } = await secondSave(() => {
     globalThis.lenetSaveCheckpoint = (tx) => tx.abort();
   });
@@ -134,7 +134,7 @@ test('a save that fails between writing the new model and pointing to it says so
   await close();
 });
 
-test('a corrupt or truncated upload is refused and the current model keeps classifying', { timeout: 60_000 }, async () => {
+test('a corrupt or truncated upload is refused and the current model keeps classifying', { timeout: 300_000 }, async () => {
   const { page, close } = await suite.open();
   const before = await redraw(page, digit);
   assert.notEqual(before.digit, '');

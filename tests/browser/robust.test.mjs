@@ -16,11 +16,11 @@ async function classifies(page) {
   assert.ok(probs.every(Number.isFinite), `finite probabilities: ${probs}`);
 }
 
-test('learning rate 100: training stops with a message and the last good weights', { timeout: 180_000 }, async () => {
+test('learning rate 100: training stops with a message and the last good weights', { timeout: 300_000 }, async () => {
   const { page, close } = await suite.open();
   await startTraining(page, { learningRate: 100, images: 1000 });
   await page.waitForFunction(() => /diverged/i.test(document.querySelector('[data-testid="error"]').textContent),
-    null, { timeout: 90_000 });
+    null, { timeout: 180_000 });
   assert.match(await page.getByTestId('error').textContent(), /last good weights/);
   assert.equal(await trainerState(page), 'paused');
   await classifies(page);
@@ -33,7 +33,7 @@ test('learning rate 100: training stops with a message and the last good weights
   await close();
 });
 
-test('the training worker dies: message shown, model kept, training can start again', { timeout: 120_000 }, async () => {
+test('the training worker dies: message shown, model kept, training can start again', { timeout: 300_000 }, async () => {
   const { page, close } = await suite.open();
   await startTraining(page, { images: 3000, epochs: LONG_RUN.epochs });
   await waitForTraining(page);
@@ -46,7 +46,7 @@ test('the training worker dies: message shown, model kept, training can start ag
     });
   });
   await page.waitForFunction(() => /worker stopped unexpectedly/.test(document.querySelector('[data-testid="error"]').textContent),
-    null, { timeout: 10_000 });
+    null);
   assert.match(await page.getByTestId('error').textContent(), /simulated crash.*current model is kept/);
   assert.equal(await trainerState(page), 'idle');
   await classifies(page);

@@ -11,7 +11,7 @@ const suite = browserSuite({
   server: () => ({ root: siteWith('test-site-threads', [['tests/browser/threads-worker.mjs', 'threads-worker.mjs']]) }),
 });
 
-test('the threaded build trains, reports errors and shares its thread pool', { timeout: 120_000 }, async () => {
+test('the threaded build trains, reports errors and shares its thread pool', { timeout: 300_000 }, async () => {
   const { page, close } = await suite.open();
   assert.equal(await page.evaluate(() => globalThis.crossOriginIsolated), true);
   const out = await page.evaluate(() => new Promise((resolve) => {

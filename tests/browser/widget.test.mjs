@@ -106,7 +106,7 @@ async function padsReady(frame, selector = 'lenet-pad') {
   await frame.waitForFunction((sel) => {
     const pads = [...document.querySelectorAll(sel)];
     return pads.length > 0 && pads.every((p) => p.dataset.state === 'ready' || p.dataset.state === 'error');
-  }, selector, { timeout: 30_000 });
+  }, selector, { timeout: 60_000 });
   const states = await frame.$$eval(selector, (pads) => pads.map((p) => `${p.id}:${p.dataset.state}`));
   assert.ok(states.every((s) => s.endsWith(':ready')), `pads ready: ${states.join(' ')}`);
 }
@@ -121,7 +121,7 @@ async function drawOn(page, frame, padId, digit) {
   const box = await canvas.boundingBox();
   await mouseStrokes(page, strokePaths(box, digit, 5));
   try {
-    await frame.waitForFunction(([id, n]) => document.getElementById(id).dataset.classified === String(n), [padId, digit.strokes.length], { timeout: 10_000 });
+    await frame.waitForFunction(([id, n]) => document.getElementById(id).dataset.classified === String(n), [padId, digit.strokes.length], { timeout: 30_000 });
   } catch (e) {
     const seen = await frame.$eval(`#${padId}`, (p) => JSON.stringify({ ...p.dataset, strokes: p.pad.strokes.length }));
     throw new Error(`#${padId} did not classify the ${digit.strokes.length}-stroke ${digit.label}: ${seen}: ${e.message}`);
@@ -267,7 +267,7 @@ test('the trainer learns in the page: test accuracy passes 80 %, and a pad class
   await padsReady(page);
   const trainer = () => page.$eval('lenet-trainer', (t) => ({ state: t.dataset.state, steps: Number(t.dataset.steps) }));
   await page.locator('lenet-trainer button.train').click();
-  await page.waitForFunction(() => Number(document.querySelector('lenet-trainer').dataset.accuracy) >= 0.8, null, { timeout: 120_000 });
+  await page.waitForFunction(() => Number(document.querySelector('lenet-trainer').dataset.accuracy) >= 0.8, null, { timeout: 300_000 });
   // The trainer trains in slices of the main thread until it is paused, so it is training before and after
   // the drawing, and its steps go on between: the pad's strokes were classified between training slices.
   const before = await trainer();
