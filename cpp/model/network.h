@@ -38,8 +38,9 @@ struct Tensor {
   std::vector<float> data;
 };
 
-// Thrown by train_batch when a step produced NaN/Inf or an exploding loss; the weights and optimizer
-// state are already back to what they were before that step.
+// Thrown by train_batch when training diverges (NaN or infinity in the loss, gradient or weights, an
+// exploding loss, or weights running away; model/divergence_guard.cpp has the rules). The weights and the
+// optimizer state are already back to the last state whose loss was sane, which may be several steps back.
 struct DivergenceError : Error {
   using Error::Error;
 };
@@ -60,7 +61,7 @@ class Network {
   // images: n * input_pixels floats in [0, 1] (0 = background, 1 = ink; mapped to the configured
   // background/ink levels inside), labels: n values in 0..9. Runs forward, loss, backward and one
   // optimizer step on the trainable (unfrozen) layers. Throws Error on bad arguments (nothing changes)
-  // and DivergenceError (weights restored).
+  // and DivergenceError (the last sane state restored: lower the learning rate and train on).
   TrainStats train_batch(const float* images, const uint8_t* labels, int n);
   // Eval mode (no dropout). probs, if given, receives [n][10] class probabilities.
   EvalStats evaluate(const float* images, const uint8_t* labels, int n, float* probs = nullptr);

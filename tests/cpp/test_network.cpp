@@ -141,29 +141,37 @@ TEST_CASE("bad arguments get clear errors and change nothing") {
   CHECK_THROWS_WITH_AS(Network{bad}, "invalid configuration: inputSize must be 28 or 32", Error);
 }
 
-TEST_CASE("a diverging learning rate stops with an error and the last good weights") {
+TEST_CASE("a diverging learning rate stops with an error and the last sane weights, and training goes on") {
   for (const char* name : {"modern", "classic", "lecun1998"}) {
     Config c = preset(name);
     c.learning_rate = 100.0f;
     Network net(c);
     Samples s = mnist_samples(32, net.input_size());
     bool diverged = false;
-    std::vector<uint8_t> last_good;
+    std::vector<std::vector<uint8_t>> saved;  // saved[k]: the model after k steps
     for (int step = 0; step < 50 && !diverged; ++step) {
-      last_good = net.save();
+      saved.push_back(net.save());
       try {
         net.train_batch(s.images.data(), s.labels.data(), s.n);
       } catch (const DivergenceError& e) {
         diverged = true;
         MESSAGE(std::string(name) << ": " << std::string(e.what()));
-        CHECK(std::string(e.what()).find("training diverged at step") == 0);
+        CHECK(std::string(e.what()).find("training diverged at step " + std::to_string(step + 1) + ": ") == 0);
+        CHECK(std::string(e.what()).find("back to the last good step") != std::string::npos);
       }
     }
     CHECK_MESSAGE(diverged, std::string(name) << " did not report divergence at learning rate 100");
-    CHECK(net.save() == last_good);
+    // Back to one of the states training went through, step count and all, not merely the one before the
+    // step that failed.
+    REQUIRE(net.steps() < static_cast<int64_t>(saved.size()));
+    CHECK(net.save() == saved[static_cast<size_t>(net.steps())]);
     std::vector<float> probs(10 * s.n);
     net.predict(probs.data(), s.images.data(), s.n);
     for (float p : probs) CHECK(std::isfinite(p));
+    net.set_learning_rate(preset(name).learning_rate);
+    const int64_t before = net.steps();
+    for (int step = 0; step < 3; ++step) CHECK_NOTHROW(net.train_batch(s.images.data(), s.labels.data(), s.n));
+    CHECK(net.steps() == before + 3);
   }
 }
 

@@ -1,0 +1,203 @@
+// Divergence recovers: whichever check stops a run whose learning rate is too large, the network is back at a
+// state whose held-out loss is at most 1.5 times the loss it had before the run, and it trains on at a 100 times
+// smaller rate. Each run starts from a fresh network and, again, after a warm-up at a sane rate (so the state to
+// come back to is a trained one, not the start). Held-out images are MNIST test images 0..199; training batches
+// come from images 1000 on.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "model/network.h"
+#include "samples.h"
+
+using namespace lenet;
+
+namespace {
+
+constexpr int kBatch = 16;
+constexpr int kBatches = 12;    // distinct training batches, used in turn
+constexpr int kMaxSteps = 40;   // every rate below diverges well within this
+constexpr int kLaterSteps = 30;  // at the 100 times smaller rate, after the error
+constexpr int kWarmSteps = 20;
+constexpr int kHeldOut = 200;
+constexpr double kBound = 1.5;
+
+struct Data {
+  Samples train, held;
+};
+
+const Data& data(int side) {
+  static const Data d28{mnist_samples(kBatch * kBatches, 28, 1000), mnist_samples(kHeldOut, 28, 0)};
+  static const Data d32{mnist_samples(kBatch * kBatches, 32, 1000), mnist_samples(kHeldOut, 32, 0)};
+  return side == 32 ? d32 : d28;
+}
+
+const float* batch_images(const Data& d, int side, int k) {
+  return d.train.images.data() + static_cast<size_t>(k % kBatches) * kBatch * side * side;
+}
+const uint8_t* batch_labels(const Data& d, int k) { return d.train.labels.data() + (k % kBatches) * kBatch; }
+
+struct Outcome {
+  int diverged_at = 0;     // the step that failed (1-based), 0: none within kMaxSteps
+  int64_t back_to = -1;    // the restored state's step count, counted from the start of the run (warm-up: < 0)
+  double ratio = 0;        // held-out loss after the error / before the run
+  int later_failures = 0;  // DivergenceErrors in the kLaterSteps at the smaller rate
+  std::string message;
+  int64_t start = 0;       // steps() when the run proper began
+};
+
+// warm_rate > 0: kWarmSteps at that rate first; the run proper starts after them.
+Outcome run(const Config& c, int threads, float warm_rate) {
+  Network net(c);
+  if (threads > 1) net.set_threads(threads);
+  const int side = net.input_size();
+  const Data& d = data(side);
+  Outcome o;
+  if (warm_rate > 0) {
+    net.set_learning_rate(warm_rate);
+    for (int step = 0; step < kWarmSteps; ++step)
+      net.train_batch(batch_images(d, side, step + 7), batch_labels(d, step + 7), kBatch);
+    net.set_learning_rate(c.learning_rate);
+  }
+  const int64_t start = net.steps();
+  o.start = start;
+  const float before = net.loss(d.held.images.data(), d.held.labels.data(), d.held.n);
+  for (int step = 0; step < kMaxSteps && !o.diverged_at; ++step) {
+    try {
+      net.train_batch(batch_images(d, side, step), batch_labels(d, step), kBatch);
+    } catch (const DivergenceError& e) {
+      o.diverged_at = step + 1;
+      o.message = e.what();
+    }
+  }
+  if (!o.diverged_at) return o;
+  o.back_to = net.steps() - start;
+  o.ratio = net.loss(d.held.images.data(), d.held.labels.data(), d.held.n) / before;
+  net.set_learning_rate(c.learning_rate / 100);
+  for (int step = 0; step < kLaterSteps; ++step) {
+    try {
+      net.train_batch(batch_images(d, side, step + 5), batch_labels(d, step + 5), kBatch);
+    } catch (const DivergenceError&) {
+      ++o.later_failures;
+    }
+  }
+  return o;
+}
+
+struct Case {
+  const char* preset;
+  Optimizer optimizer;
+  float warm_rate;           // a rate that trains
+  std::vector<float> rates;  // each too large for this preset and optimizer, a hundredth of each not
+};
+
+// Chosen from measured runs at batch 16: each rung diverges with margin, from the start and after the warm-up,
+// some at once and some after a few steps, and a hundredth of it trains.
+const std::vector<Case>& cases() {
+  static const std::vector<Case> all = {
+      {"modern", Optimizer::sgd, 0.1f, {3, 10, 30}},
+      {"modern", Optimizer::momentum, 0.01f, {3, 10, 30}},
+      {"modern", Optimizer::adam, 0.003f, {1, 3, 10}},
+      {"classic", Optimizer::sgd, 0.3f, {20, 30, 100}},
+      {"classic", Optimizer::momentum, 0.03f, {10, 20, 30}},
+      {"classic", Optimizer::adam, 0.01f, {1, 3, 10}},
+      {"lecun1998", Optimizer::sgd, 0.01f, {1, 2, 5}},
+      {"lecun1998", Optimizer::momentum, 0.001f, {0.1f, 0.3f, 0.7f}},
+      {"lecun1998", Optimizer::adam, 0.003f, {0.3f, 1, 3}},
+  };
+  return all;
+}
+
+// Runs every case (every rung, or only the middle one) on `threads` threads, from the start and after the
+// warm-up, and checks the property; returns {runs, runs that came back to a state other than their start}.
+std::pair<int, int> check_all(int threads, bool every_rung) {
+  int counted = 0, past_start = 0;
+  for (const Case& k : cases()) {
+    double worst = 0;
+    const size_t first = every_rung ? 0 : 1, last = every_rung ? k.rates.size() : 2;
+    for (size_t r = first; r < last; ++r) {
+      for (float warm : {0.0f, k.warm_rate}) {
+        Config c = preset(k.preset);
+        c.optimizer = k.optimizer;
+        c.learning_rate = k.rates[r];
+        const Outcome o = run(c, threads, warm);
+        INFO(k.preset << std::string(" ") << to_string(k.optimizer) << std::string(" at learning rate ")
+                      << k.rates[r] << std::string(warm > 0 ? " after a warm-up" : "") << " on " << threads
+                      << " thread(s): " << o.message);
+        CHECK_MESSAGE(o.diverged_at > 0, "no DivergenceError within " << kMaxSteps << " steps");
+        if (!o.diverged_at) continue;
+        ++counted;
+        if (o.back_to != 0) ++past_start;
+        CHECK(o.message.find("training diverged at step " + std::to_string(o.start + o.diverged_at) + ": ") == 0);
+        CHECK(o.back_to < o.diverged_at);
+        CHECK(o.back_to >= (warm > 0 ? -kWarmSteps : 0));
+        CHECK(o.ratio <= kBound);
+        CHECK(o.later_failures == 0);
+        worst = std::max(worst, o.ratio);
+      }
+    }
+    MESSAGE(std::string(k.preset) << " " << std::string(to_string(k.optimizer)) << " on " << threads
+                                  << " thread(s): held-out loss after the error at most x" << worst
+                                  << " the loss before the run");
+  }
+  return {counted, past_start};
+}
+
+}  // namespace
+
+TEST_CASE("divergence: every preset and optimizer comes back to a sane state and trains on at a smaller rate") {
+  const auto [counted, past_start] = check_all(1, true);
+  CHECK(counted == 54);
+  // Some runs must come back to a state other than the run's start, or only the trivial restore was tested.
+  CHECK(past_start >= 3);
+}
+
+TEST_CASE("divergence: data-parallel training recovers the same way") {
+  if (Network::max_threads() < 2) return;
+  const auto [counted, past_start] = check_all(2, false);
+  CHECK(counted == 18);
+  CHECK(past_start >= 1);
+}
+
+TEST_CASE("divergence: the restored state is exactly an earlier step's, optimizer state included") {
+  // Without dropout a run is a pure function of its batches and rates: a twin that takes the same steps up to
+  // the restored one must then take the same next step, bit for bit, which it does only if the optimizer's
+  // moments, momentum and step count came back with the weights. The warm-up makes that state non-trivial.
+  for (const Case& k : cases()) {
+    if (k.optimizer == Optimizer::sgd) continue;
+    Config c = preset(k.preset);
+    c.optimizer = k.optimizer;
+    c.dropout = 0;
+    Network net(c);
+    const int side = net.input_size();
+    const Data& d = data(side);
+    std::vector<std::pair<float, int>> steps;  // (rate, batch) of every step tried
+    for (int step = 0; step < kWarmSteps; ++step) steps.emplace_back(k.warm_rate, step + 7);
+    for (int step = 0; step < kMaxSteps; ++step) steps.emplace_back(k.rates[0], step);
+    size_t failed = 0;
+    for (size_t i = 0; i < steps.size() && !failed; ++i) {
+      net.set_learning_rate(steps[i].first);
+      try {
+        net.train_batch(batch_images(d, side, steps[i].second), batch_labels(d, steps[i].second), kBatch);
+      } catch (const DivergenceError&) {
+        failed = i + 1;
+      }
+    }
+    INFO(std::string(k.preset) << " " << std::string(to_string(k.optimizer)));
+    REQUIRE(failed > static_cast<size_t>(kWarmSteps));
+    const int64_t back = net.steps();
+    CHECK(back >= 1);
+    Network twin(c);
+    for (int64_t i = 0; i < back; ++i) {
+      twin.set_learning_rate(steps[static_cast<size_t>(i)].first);
+      twin.train_batch(batch_images(d, side, steps[static_cast<size_t>(i)].second),
+                       batch_labels(d, steps[static_cast<size_t>(i)].second), kBatch);
+    }
+    for (Network* n : {&net, &twin}) n->set_learning_rate(k.warm_rate);
+    CHECK(twin.save() == net.save());
+    for (Network* n : {&net, &twin}) n->train_batch(batch_images(d, side, 3), batch_labels(d, 3), kBatch);
+    CHECK(twin.save() == net.save());
+  }
+}
