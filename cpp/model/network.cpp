@@ -332,9 +332,11 @@ struct Network::Impl {
       std::copy(params.begin(), params.end(), r.params.begin());
       std::copy(std::begin(frozen), std::end(frozen), std::begin(r.frozen));
     }
-    pool->run([&](int k) {
+    auto part = [&](int k) {
       if (k < sp.parts) f(k == 0 ? *this : *replicas[static_cast<size_t>(k - 1)], k);
-    });
+    };
+    // A job that captures one reference fits inside std::function itself: no allocation per step.
+    pool->run([&part](int k) { part(k); });
   }
 
   // Forward, loss and backward of a checked batch, split over the threads; leaves the mean gradient over

@@ -6,6 +6,9 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -13,6 +16,32 @@
 #include "samples.h"
 
 using namespace lenet;
+
+// Every allocation of the test program, counted, so a test can show a training step makes none. The
+// replacements only count and forward to malloc and aligned_alloc.
+namespace {
+std::atomic<long> g_allocations{0};
+void* counted_alloc(std::size_t n, std::size_t align) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  const std::size_t size = n == 0 ? align : (n + align - 1) / align * align;
+  void* p = align <= alignof(std::max_align_t) ? std::malloc(size) : std::aligned_alloc(align, size);
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+}  // namespace
+
+void* operator new(std::size_t n) { return counted_alloc(n, 1); }
+void* operator new[](std::size_t n) { return counted_alloc(n, 1); }
+void* operator new(std::size_t n, std::align_val_t a) { return counted_alloc(n, static_cast<std::size_t>(a)); }
+void* operator new[](std::size_t n, std::align_val_t a) { return counted_alloc(n, static_cast<std::size_t>(a)); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -123,9 +152,10 @@ std::pair<int, int> check_all(int threads, bool every_rung) {
         c.optimizer = k.optimizer;
         c.learning_rate = k.rates[r];
         const Outcome o = run(c, threads, warm);
-        INFO(k.preset << std::string(" ") << to_string(k.optimizer) << std::string(" at learning rate ")
-                      << k.rates[r] << std::string(warm > 0 ? " after a warm-up" : "") << " on " << threads
-                      << " thread(s): " << o.message);
+        const std::string what = std::string(k.preset) + " " + to_string(k.optimizer) + " at learning rate " +
+                                 std::to_string(k.rates[r]) + (warm > 0 ? " after a warm-up" : "") + " on " +
+                                 std::to_string(threads) + " thread(s): " + o.message;
+        INFO(what);
         CHECK_MESSAGE(o.diverged_at > 0, "no DivergenceError within " << kMaxSteps << " steps");
         if (!o.diverged_at) continue;
         ++counted;
@@ -138,9 +168,10 @@ std::pair<int, int> check_all(int threads, bool every_rung) {
         worst = std::max(worst, o.ratio);
       }
     }
-    MESSAGE(std::string(k.preset) << " " << std::string(to_string(k.optimizer)) << " on " << threads
-                                  << " thread(s): held-out loss after the error at most x" << worst
-                                  << " the loss before the run");
+    const std::string summary = std::string(k.preset) + " " + to_string(k.optimizer) + " on " +
+                                std::to_string(threads) + " thread(s): held-out loss after the error at most x" +
+                                std::to_string(worst) + " the loss before the run";
+    MESSAGE(summary);
   }
   return {counted, past_start};
 }
@@ -185,7 +216,8 @@ TEST_CASE("divergence: the restored state is exactly an earlier step's, optimize
         failed = i + 1;
       }
     }
-    INFO(std::string(k.preset) << " " << std::string(to_string(k.optimizer)));
+    const std::string what = std::string(k.preset) + " " + to_string(k.optimizer);
+    INFO(what);
     REQUIRE(failed > static_cast<size_t>(kWarmSteps));
     const int64_t back = net.steps();
     CHECK(back >= 1);
@@ -199,5 +231,44 @@ TEST_CASE("divergence: the restored state is exactly an earlier step's, optimize
     CHECK(twin.save() == net.save());
     for (Network* n : {&net, &twin}) n->train_batch(batch_images(d, side, 3), batch_labels(d, 3), kBatch);
     CHECK(twin.save() == net.save());
+  }
+}
+
+TEST_CASE("divergence: training steps allocate nothing once running, snapshots and restores included") {
+  for (const Case& k : cases()) {
+    for (int threads : {1, 2}) {
+      if (threads > Network::max_threads()) continue;
+      Config c = preset(k.preset);
+      c.optimizer = k.optimizer;
+      c.learning_rate = k.warm_rate;
+      Network net(c);
+      net.set_threads(threads);
+      const int side = net.input_size();
+      const Data& d = data(side);
+      net.train_batch(batch_images(d, side, 0), batch_labels(d, 0), kBatch);  // sizes the buffers and the snapshot
+      const long before = g_allocations.load();
+      for (int step = 1; step < 12; ++step) net.train_batch(batch_images(d, side, step), batch_labels(d, step), kBatch);
+      const long during = g_allocations.load() - before;
+      // A divergence allocates its message; the steps after the restore allocate nothing again.
+      net.set_learning_rate(k.rates.back());
+      bool diverged = false;
+      for (int step = 0; step < kMaxSteps && !diverged; ++step) {
+        try {
+          net.train_batch(batch_images(d, side, step), batch_labels(d, step), kBatch);
+        } catch (const DivergenceError&) {
+          diverged = true;
+        }
+      }
+      net.set_learning_rate(k.warm_rate);
+      const long restored = g_allocations.load();
+      for (int step = 0; step < 5; ++step) net.train_batch(batch_images(d, side, step), batch_labels(d, step), kBatch);
+      const long after = g_allocations.load() - restored;
+      const std::string what = std::string(k.preset) + " " + to_string(k.optimizer) + " on " + std::to_string(threads) +
+                               " thread(s)";
+      INFO(what);
+      CHECK(diverged);
+      CHECK(during == 0);
+      CHECK(after == 0);
+    }
   }
 }
