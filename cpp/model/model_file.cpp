@@ -53,7 +53,6 @@ class Reader {
     return v;
   }
   const uint8_t* pos() const { return p_; }
-  void skip(size_t n) { p_ += n; }
 
  private:
   const uint8_t* p_;
@@ -85,10 +84,21 @@ void write_config(Writer& w, const Config& c) {
   while (w.bytes.size() - start < kConfigBytes) w.u8(0);  // reserved
 }
 
+// The configuration block's reserved bytes (offsets within it) must be zero: version 1 writes zeros there,
+// and a later version may give them a meaning this reader would silently ignore.
+void check_reserved(Reader& r, uint32_t from, uint32_t to) {
+  for (uint32_t at = from; at < to; ++at) {
+    const uint8_t v = r.u8();
+    if (v != 0)
+      throw Error("model file: reserved byte " + std::to_string(at) + " of the configuration block (file offset " +
+                  std::to_string(16 + at) + ") is " + std::to_string(v) + ", not 0 (version 1 files have zeros there)");
+  }
+}
+
 Config read_config(Reader& r) {
   Config c;
   const uint8_t codes[6] = {r.u8(), r.u8(), r.u8(), r.u8(), r.u8(), r.u8()};
-  r.skip(2);
+  check_reserved(r, 6, 8);
   if (codes[0] > 3) throw Error("model file: unknown activation code " + std::to_string(codes[0]));
   if (codes[1] > 2) throw Error("model file: unknown pooling code " + std::to_string(codes[1]));
   if (codes[2] > 2) throw Error("model file: unknown output code " + std::to_string(codes[2]));
@@ -115,7 +125,7 @@ Config read_config(Reader& r) {
   c.epsilon = r.f32();
   c.weight_decay = r.f32();
   c.seed = r.u32();
-  r.skip(kConfigBytes - 56);  // reserved: zero in version 1
+  check_reserved(r, 56, kConfigBytes);
   return c;
 }
 

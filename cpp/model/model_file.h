@@ -20,7 +20,8 @@ struct ModelContents {
 };
 
 std::vector<uint8_t> encode_model(const ModelContents& m);
-// Checks the magic, version, length, checksum, configuration and that every parameter is finite;
+// Checks the magic, version, length, checksum, configuration (reserved bytes zero) and that every parameter
+// is finite (Network::load adds the C3 table's zeros, which need the layers' layout);
 // `expected_params(config)` must equal the stored count. Throws lenet::Error saying what is wrong.
 ModelContents decode_model(const uint8_t* data, size_t size, size_t (*expected_params)(const Config&));
 

@@ -603,9 +603,40 @@ void Network::set_threads(int threads) {
   m.replicas = std::move(replicas);
 }
 
+namespace {
+// With the paper's C3 table, the weights of the connections it leaves out are zero when a network is made and
+// stay zero in training (their gradients are masked), so a file with any other value there was not written
+// by this engine; masking them would silently change what the file's network computes.
+void check_c3_table(const Config& c, const std::vector<float>& params, const std::vector<ParamSpan>& spans,
+                    const std::vector<LayerId>& owner, const float* base) {
+  if (!c.c3_table) return;
+  size_t k = 0;
+  while (owner[k] != LayerId::C3) ++k;  // C3's first span is its weights [16][6][5][5]
+  const size_t offset = static_cast<size_t>(spans[k].param - base);
+  const std::vector<uint8_t>& table = c3_connection_table();  // [C3 map][S2 map]
+  constexpr int kMaps = 16, kInputs = 6, kTaps = 25;
+  for (int map = 0; map < kMaps; ++map)
+    for (int input = 0; input < kInputs; ++input) {
+      if (table[static_cast<size_t>(map * kInputs + input)]) continue;
+      for (int tap = 0; tap < kTaps; ++tap) {
+        const size_t i = offset + static_cast<size_t>((map * kInputs + input) * kTaps + tap);
+        if (params[i] != 0.0f) {
+          char value[32];
+          std::snprintf(value, sizeof value, "%g", static_cast<double>(params[i]));
+          throw Error("model file: parameter " + std::to_string(i) + " (C3 map " + std::to_string(map) +
+                      ", from S2 map " + std::to_string(input) + ") is " + value +
+                      ", but the C3 connection table leaves that connection out, so its weights must be 0");
+        }
+      }
+    }
+}
+}  // namespace
+
 Network Network::load(const uint8_t* data, size_t size) {
   ModelContents contents = decode_model(data, size, count_params);
   Network net(contents.config);
+  check_c3_table(contents.config, contents.params, net.impl_->spans, net.impl_->span_owner,
+                 net.impl_->params.data());
   std::copy(contents.params.begin(), contents.params.end(), net.impl_->params.begin());
   for (int i = 0; i < kLayerCount; ++i) net.impl_->frozen[i] = (contents.frozen >> i) & 1u;
   net.impl_->steps = static_cast<int64_t>(contents.steps);

@@ -96,7 +96,8 @@ class Network {
   // The versioned model file (see models/README.md): configuration, weights, checksum. Optimizer state
   // is not saved.
   std::vector<uint8_t> save() const;
-  // Validates everything (magic, version, sizes, configuration, checksum, finite weights) before building;
+  // Validates everything (magic, version, sizes, configuration and its reserved bytes, checksum, finite weights,
+  // zeros where the C3 table leaves a connection out) before building;
   // throws Error saying what is wrong.
   static Network load(const uint8_t* data, size_t size);
 

@@ -6,6 +6,7 @@
 
 #include "gradcheck.h"
 #include "data/idx.h"
+#include "layers/layers.h"
 #include "model/model_file.h"
 #include "model/network.h"
 #include "base/rng.h"
@@ -276,5 +277,56 @@ TEST_CASE("every kind of corrupt model file is refused with a message saying wha
   b[92] = 0xFF, b[93] = 0xFF, b[94] = 0xFF, b[95] = 0x7F;  // the parameter count
   CHECK(contains(load_error(b), "truncated"));
   // The network in hand is untouched by all of this.
+  CHECK(net.save() == good);
+}
+
+TEST_CASE("the loader refuses what the format forbids: reserved bytes, weights the C3 table leaves out") {
+  Network net(preset("lecun1998"));
+  const std::vector<uint8_t> good = net.save();
+  // Every reserved byte of the configuration block (16 bytes into the file): 6-7 and 56-63.
+  for (int at : {6, 7, 56, 59, 63}) {
+    std::vector<uint8_t> b = good;
+    b[static_cast<size_t>(16 + at)] = 1;
+    CHECK(contains(load_error(b), "checksum mismatch"));  // the checksum still comes first
+    reseal(b);
+    const std::string message = load_error(b);
+    CHECK_MESSAGE(contains(message, ("reserved byte " + std::to_string(at) + " of the configuration block").c_str()),
+                  message);
+    CHECK(contains(message, "is 1, not 0"));
+  }
+
+  // C3's weights follow C1's and S2's parameters: [16 maps][6 inputs][5][5].
+  const size_t c3 = net.weights(LayerId::C1).data.size() + net.biases(LayerId::C1).data.size() +
+                    net.weights(LayerId::S2).data.size() + net.biases(LayerId::S2).data.size();
+  const std::vector<uint8_t>& table = c3_connection_table();
+  auto with_weight = [&](const std::vector<uint8_t>& bytes, int map, int input, int tap, float v) {
+    std::vector<uint8_t> b = bytes;
+    const size_t i = c3 + static_cast<size_t>((map * 6 + input) * 25 + tap);
+    std::memcpy(&b[96 + 4 * i], &v, 4);
+    reseal(b);
+    return b;
+  };
+  REQUIRE(table[0 * 6 + 3] == 0);  // Table I: C3 map 0 does not see S2 map 3
+  REQUIRE(table[0 * 6 + 0] == 1);
+  const std::string message = load_error(with_weight(good, 0, 3, 7, 0.25f));
+  CHECK_MESSAGE(contains(message, ("parameter " + std::to_string(c3 + 3 * 25 + 7) + " (C3 map 0, from S2 map 3) is 0.25").c_str()),
+                message);
+  CHECK(contains(message, "connection table leaves that connection out"));
+  // Every excluded connection is checked, up to the last one (map 15 sees every S2 map), and any value.
+  REQUIRE(table[14 * 6 + 4] == 0);
+  REQUIRE(table[14 * 6 + 5] == 1);
+  const std::string last = load_error(with_weight(good, 14, 4, 24, -1e-9f));
+  CHECK_MESSAGE(contains(last, "(C3 map 14, from S2 map 4) is -1e-09"), last);
+  // A connected weight may be anything, and minus zero is zero.
+  CHECK(load_error(with_weight(good, 0, 0, 7, 0.25f)) == "(loaded)");
+  CHECK(load_error(with_weight(good, 0, 3, 7, -0.0f)) == "(loaded)");
+  // Without the table every C3 weight is a real connection.
+  Network full(preset("modern"));
+  CHECK(!full.config().c3_table);
+  std::vector<uint8_t> b = full.save();
+  const float v = 0.25f;
+  std::memcpy(&b[96 + 4 * (156 + 3 * 25 + 7)], &v, 4);
+  reseal(b);
+  CHECK(load_error(b) == "(loaded)");
   CHECK(net.save() == good);
 }
