@@ -156,12 +156,14 @@ async function train(options) {
         stats = net.trainBatch(imgs, labs);
       } catch (e) {
         if (e.name !== 'DivergenceError') throw e;
-        // The engine has restored the last good weights; hand them to the page and wait for a resume
-        // with a smaller learning rate (or a reset).
+        // The engine is back at its last state whose loss was sane, weights and optimizer state: hand that
+        // model to the page and wait for a resume with a smaller learning rate (or a reset). The batch that
+        // failed is tried again then, so no digits are skipped.
         paused = true;
         const bytes = net.save();
         post({ type: 'diverged', message: e.message, epoch, learningRate: baseRate, bytes },
           [bytes.buffer]);
+        start -= bs;
         continue;
       }
       busyMs += performance.now() - t0;
@@ -280,7 +282,7 @@ self.onmessage = async ({ data: msg }) => {
         paused = false;
         wake?.();
         wake = null;
-        post({ type: 'resumed' });
+        post({ type: 'resumed', learningRate: baseRate });
         break;
       case 'finetune':
         await finetune(msg);
