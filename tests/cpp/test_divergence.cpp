@@ -139,12 +139,20 @@ const std::vector<Case>& cases() {
   return all;
 }
 
+// One case per preset, each with another optimizer, for the tests that need not repeat the whole grid.
+bool in_sample(const Case& k, Optimizer modern, Optimizer classic, Optimizer lecun1998) {
+  const std::string p = k.preset;
+  return k.optimizer == (p == "modern" ? modern : p == "classic" ? classic : lecun1998);
+}
+
 // Runs every case on `threads` threads and checks the property. all: each rung of the ladder once, the
-// middle one after the warm-up and the others from the start; else the middle rung from the start only.
-// Returns {runs, runs that came back to a state other than their start}.
+// middle one after the warm-up and the others from the start; else the middle rung from the start only, for
+// modern with Adam and the others with momentum. Returns {runs, runs that came back to a state other than
+// their start}.
 std::pair<int, int> check_all(int threads, bool all) {
   int counted = 0, past_start = 0;
   for (const Case& k : cases()) {
+    if (!all && !in_sample(k, Optimizer::adam, Optimizer::momentum, Optimizer::momentum)) continue;
     double worst = 0;
     for (size_t r = 0; r < k.rates.size(); ++r) {
       for (float warm : {0.0f, k.warm_rate}) {
@@ -189,7 +197,7 @@ TEST_CASE("divergence: every preset and optimizer comes back to a sane state and
 TEST_CASE("divergence: data-parallel training recovers the same way") {
   if (Network::max_threads() < 2) return;
   const auto [counted, past_start] = check_all(2, false);
-  CHECK(counted == 9);
+  CHECK(counted == 3);
   CHECK(past_start >= 1);
 }
 
@@ -198,7 +206,7 @@ TEST_CASE("divergence: the restored state is exactly an earlier step's, optimize
   // the restored one must then take the same next step, bit for bit, which it does only if the optimizer's
   // moments, momentum and step count came back with the weights. The warm-up makes that state non-trivial.
   for (const Case& k : cases()) {
-    if (k.optimizer == Optimizer::sgd) continue;
+    if (!in_sample(k, Optimizer::momentum, Optimizer::adam, Optimizer::adam)) continue;
     Config c = preset(k.preset);
     c.optimizer = k.optimizer;
     c.dropout = 0;
@@ -238,7 +246,7 @@ TEST_CASE("divergence: the restored state is exactly an earlier step's, optimize
 TEST_CASE("divergence: training steps allocate nothing once running, snapshots and restores included") {
   for (const Case& k : cases()) {
     // Every optimizer state, and every preset's layers.
-    if (std::string(k.preset) != "modern" && k.optimizer != Optimizer::adam) continue;
+    if (!in_sample(k, Optimizer::sgd, Optimizer::momentum, Optimizer::adam)) continue;
     for (int threads : {1, 2}) {
       if (threads > Network::max_threads()) continue;
       Config c = preset(k.preset);
