@@ -106,7 +106,7 @@ async function train(options) {
     { images: data.train.images.subarray(0, trainCount * pix), labels: data.train.labels.subarray(0, trainCount) },
     sessionOptions(options, { images: data.test.images, labels: data.test.labels }),
   );
-  session = { net, s };
+  session = { net, s, rate: options.learningRate }; // rate: the base rate, lowered by a resume after divergence
   const current = session;
 
   let steps = 1;
@@ -132,7 +132,7 @@ async function train(options) {
       // still at the batch that failed, so no digits are skipped.
       paused = true;
       const bytes = net.save();
-      post({ type: 'diverged', message: e.message, epoch, learningRate: options.learningRate, bytes }, [bytes.buffer]);
+      post({ type: 'diverged', message: e.message, epoch, learningRate: current.rate, bytes }, [bytes.buffer]);
       continue;
     }
     const ms = performance.now() - t0;
@@ -227,11 +227,14 @@ self.onmessage = async ({ data: msg }) => {
         post({ type: 'paused' });
         break;
       case 'resume':
-        if (session && Number.isFinite(msg.learningRate) && msg.learningRate > 0) session.s.setLearningRate(msg.learningRate);
+        if (session && Number.isFinite(msg.learningRate) && msg.learningRate > 0) {
+          session.s.setLearningRate(msg.learningRate);
+          session.rate = msg.learningRate;
+        }
         paused = false;
         wake?.();
         wake = null;
-        post({ type: 'resumed', learningRate: msg.learningRate });
+        post({ type: 'resumed', learningRate: session?.rate });
         break;
       case 'finetune':
         await finetune(msg);
