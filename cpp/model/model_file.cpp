@@ -55,6 +55,7 @@ class Reader {
     return v;
   }
   const uint8_t* pos() const { return p_; }
+  void skip(size_t n) { p_ += n; }
 
  private:
   const uint8_t* p_;
