@@ -107,12 +107,8 @@ export class NetworkView {
         const td = document.createElement('td');
         const linked = table[i * 6 + k] === 1;
         td.className = linked ? 'linked' : '';
-        // the dot is for the eye; the words are for a screen reader
-        if (linked) {
-          const dot = Object.assign(document.createElement('span'), { className: 'dot', textContent: '●' });
-          dot.setAttribute('aria-hidden', 'true');
-          td.append(dot);
-        }
+        // the dot (drawn by style.css, no text) is for the eye; the words are for a screen reader
+        if (linked) td.append(Object.assign(document.createElement('span'), { className: 'dot' }));
         td.append(Object.assign(document.createElement('span'), { className: 'sr-only', textContent: linked ? 'reads' : 'no' }));
         tr.append(td);
       }
