@@ -44,16 +44,17 @@ after(async () => {
 // once, and for the drawing on screen returns what the network computes: the prediction, the field the
 // saliency view must show (the gradient of log p(digit); for a network sure to float precision, minus the
 // gradient of log p(runner-up), the runner-up by the output layer's raw scores) and, given a target, the
-// search's result. options.pad: the id of a <lenet-pad> (else the page's own pad); options.half: the model as
+// search's result with the settings the page uses. options.pad: the id of a <lenet-pad> (else the page's own pad); options.half: the model as
 // the lesson loads it, the float16 file decoded by widget/half-model.js.
 async function installOracle(page, baseUrl) {
   await page.evaluate(async (base) => {
     const { loadLeNet } = await import(new URL('lenet.js', base).href);
+    const { FOOL_OPTIONS } = await import(new URL('saliency.js', base).href);
     const lenet = await loadLeNet();
     const nets = {};
     const argmax = (a) => a.reduce((b, v, i) => (v > a[b] ? i : b), 0);
     const fetchBytes = async (path) => new Uint8Array(await (await fetch(new URL(path, base))).arrayBuffer());
-    window.__expect = async (model, { pad = null, half = false, target = null, fool = { maxSteps: 300, stepSize: 0.01 } } = {}) => {
+    window.__expect = async (model, { pad = null, half = false, target = null } = {}) => {
       if (!nets[model]) {
         if (half) {
           const { decodeHalfModel } = await import(new URL('widget/half-model.js', base).href);
@@ -84,7 +85,7 @@ async function installOracle(page, baseUrl) {
       const out = { digit, versus, field: Array.from(field), scores: Array.from(scores),
         c3: Array.from(lenet.c3ConnectionTable()), codes: Array.from(net.weights('OUTPUT').data) };
       if (target !== null) {
-        const a = net.adversarial(r.input, target, fool);
+        const a = net.adversarial(r.input, target, FOOL_OPTIONS);
         out.fool = { success: a.success, p: Array.from(a.probabilities), steps: a.steps };
       }
       return out;
@@ -370,6 +371,16 @@ test('the lesson: <lenet-explain for> follows its pad, <lenet-fool for> fools it
   assert.equal(await fool.getAttribute('data-prediction'), '3');
   assert.equal(Number(await fool.getAttribute('data-p')), expected.fool.p[3]);
   assert.ok((await fool.locator('.result').textContent()).includes(`it now says 3 (${(expected.fool.p[3] * 100).toFixed(1)} %)`));
+
+  // a search capped at one step does not get there, and says so
+  await fool.evaluate((e) => e.setAttribute('max-steps', '1'));
+  await fool.locator('select').selectOption('0');
+  await fool.locator('button').click();
+  await page.waitForFunction(() => ['fooled', 'not-fooled'].includes(document.querySelector('lenet-fool').dataset.state), null, { timeout: 30_000 });
+  assert.equal(await fool.getAttribute('data-state'), 'not-fooled');
+  assert.equal(await fool.getAttribute('data-target'), '0');
+  assert.equal(await fool.getAttribute('data-prediction'), '8');
+  assert.match(await fool.locator('.result').textContent(), /^Not fooled within 1 step: it still says 8 \(\d+\.\d %\); 0 has \d+\.\d %\.$/);
 
   // a new drawing makes the search's result stale; clearing the pad empties the explanation
   await drawOnPad(page, 'digit', digit(1));

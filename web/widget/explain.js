@@ -7,14 +7,16 @@
 //   Follows the pad's 'lenet-classify' events. Test hooks: data-state (idle, shown, error), data-digit,
 //   data-versus; the property `gradient` (the field shown).
 //
-// <lenet-fool for="PAD-ID" target="8" size="84">
+// <lenet-fool for="PAD-ID" target="8" size="84" max-steps="1000">
 //   "Fool it": pick a digit, and the smallest change of the pad's drawing that the network's gradients find
-//   makes it say that digit; shows the changed drawing, the change and what the network says now. Test
+//   makes it say that digit; shows the changed drawing, the change and what the network says now.
+//   max-steps (1..10000) caps the search (a lesson can show that a few steps are not enough). Test
 //   hooks: data-state (idle, empty, already, running, fooled, not-fooled), data-target, data-prediction, data-p.
 //
 // Both read the network the pad uses from the shared runtime (one network per model source), and the
 // page's own views (../explain.js) draw them, so the page and a lesson show the same thing.
 import { FoolPanel, SaliencyView } from '../explain.js';
+import { FOOL_OPTIONS } from '../saliency.js';
 import { adoptStyles } from './styles.js';
 
 const CSS = `
@@ -219,6 +221,10 @@ export function defineExplainElements(runtime) {
         },
         report: (message) => (this.#status.textContent = message),
         onState: () => this.#mirror(),
+        options: () => {
+          const n = Number(this.getAttribute('max-steps'));
+          return Number.isInteger(n) && n >= 1 && n <= 10000 ? { ...FOOL_OPTIONS, maxSteps: n } : FOOL_OPTIONS;
+        },
       });
       const first = Number.parseInt(this.getAttribute('target') ?? '', 10);
       if (first >= 0 && first <= 9) target.value = String(first);

@@ -47,8 +47,9 @@ export interface LeNetExplainElement extends HTMLElement {
 }
 
 /**
- * <lenet-fool for target size>: "Fool it": the smallest change of the pad's drawing, by gradient steps on the
- * input (net.adversarial), that makes the network say the chosen digit. data-state (idle, empty, already,
+ * <lenet-fool for target size max-steps>: "Fool it": the smallest change of the pad's drawing, by gradient steps on
+ * the input (net.adversarial; at most max-steps of them, 1000 by default), that makes the network say the
+ * chosen digit. data-state (idle, empty, already,
  * running, fooled, not-fooled), data-target, data-prediction, data-p (the probability of data-prediction).
  */
 export interface LeNetFoolElement extends HTMLElement {}
