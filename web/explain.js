@@ -57,10 +57,11 @@ export class SaliencyView {
 
 // "Fool it": a target digit, a button, the changed drawing, the change, and what the network says now.
 // getSubject() returns { net, input, side, probabilities } for the drawing on screen, or null; report(message)
-// shows an error; onState() (optional) hears of every change of result.dataset (state, target, predicted, p).
+// shows an error; onState() (optional) hears of every change of result.dataset (state, target, predicted, p);
+// options() (optional) gives net.adversarial's options, FOOL_OPTIONS by default.
 export class FoolPanel {
-  constructor({ target, run, image, change, result }, { getSubject, report, onState = () => {} }) {
-    Object.assign(this, { target, run, image, change, result, getSubject, report, onState });
+  constructor({ target, run, image, change, result }, { getSubject, report, onState = () => {}, options = () => FOOL_OPTIONS }) {
+    Object.assign(this, { target, run, image, change, result, getSubject, report, onState, options });
     for (let d = 0; d < 10; d++) target.append(new Option(String(d), String(d)));
     target.value = '8';
     run.addEventListener('click', () => this.#run());
@@ -124,7 +125,7 @@ export class FoolPanel {
         return;
       }
       const { net, input, side } = subject;
-      const r = net.adversarial(input, target, FOOL_OPTIONS);
+      const r = net.adversarial(input, target, this.options());
       const { change, largest } = difference(r.image, input);
       paintMap(this.image, r.image, side, side, { lo: 0, hi: 1, palette: 'ink' });
       paintSigned(this.change, change, input, side);
