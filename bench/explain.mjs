@@ -6,7 +6,8 @@
 //              alternating rounds (predict, gradient, predict, gradient, ...: machine noise hits both alike);
 //              each round times every digit once; the figure is the median over rounds of a round's mean per
 //              call, and the ratio is taken round by round. The page's whole update while drawing is
-//              predictDrawing + featureMaps, and with saliency also inputGradient: its ratio is given too.
+//              predictDrawing + featureMaps (of bench/drawing.mjs's 7), and with saliency also explainDecision
+//              (one inputGradient, of the digit or against the runner-up): its ratio is given too.
 //   fool it    net.adversarial(image, target, FOOL_OPTIONS) (the page's and the elements' settings) on the
 //              same digits, each with a random target other than its label (seeded: the same targets every
 //              run): time per digit (median, 90th percentile, slowest), success rate, steps, largest change.
@@ -16,7 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { loadLeNet } from '../web/lenet.js';
-import { FOOL_OPTIONS, best, difference } from '../web/saliency.js';
+import { FOOL_OPTIONS, best, difference, explainDecision } from '../web/saliency.js';
 import { seededRandom } from '../web/train-defaults.js';
 import { drawing } from './drawing.mjs';
 
@@ -68,10 +69,11 @@ for (const name of MODELS) {
   const predict = (d) => net.predict(d.image);
   const gradient = (d) => net.inputGradient(d.image, d.predicted);
   const page = () => { net.predictDrawing(pen); net.featureMaps(); };
+  const rbf = net.config().output === 'rbf';
   const pageWithSaliency = () => {
     const r = net.predictDrawing(pen);
-    net.featureMaps();
-    net.inputGradient(r.input, best(r.probabilities));
+    const maps = net.featureMaps();
+    explainDecision(net, r.input, r.probabilities, { scores: maps.output.data, lowerIsBetter: rbf });
   };
   // Warm-up: V8 moves the module's functions to its optimising tier only after they have done some work.
   for (let i = 0; i < Math.ceil(1000 / DIGITS); i++) {

@@ -81,19 +81,25 @@ export function runnerUp(probabilities, digit, scores = null, lowerIsBetter = fa
   return r;
 }
 
-// Below this, a gradient of log p(digit) is float underflow, not an answer: p(digit) is 1 to float precision.
+// Below this, a probability or a gradient of log p is float underflow, not an answer.
 export const FLAT = 1e-20;
 
 // Why the network says what it says: the gradient of log p(digit) for the digit it predicts, computed by
-// the network (one backward pass). When p(digit) is 1 to float precision that gradient has underflowed
-// (the RBF output of lecun1998 gets there for most clear digits), so the answer becomes "why digit and not
-// the runner-up": minus the gradient of log p(runner-up), which for p(digit) = 1 equals the gradient of
-// log p(digit) - log p(runner-up) and does not underflow.
+// the network (one backward pass). That gradient is the other digits' probabilities times their pull, so
+// when they have underflowed (p(digit) is 1 to float precision; the RBF output of lecun1998 gets there for
+// most clear digits) it is flat, and the answer becomes "why digit and not the runner-up": minus the
+// gradient of log p(runner-up), which then equals the gradient of log p(digit) - log p(runner-up) and does
+// not underflow. The probabilities say which case it is before any backward pass, so the saliency costs
+// one; a gradient that still comes out flat costs a second.
 // Returns { digit, versus (the runner-up, or null), gradient }.
 export function explainDecision(net, input, probabilities, { scores = null, lowerIsBetter = false } = {}) {
   const digit = best(probabilities);
-  const gradient = net.inputGradient(input, digit);
-  if (absMax(gradient) >= FLAT) return { digit, versus: null, gradient };
+  let others = 0;
+  for (let i = 0; i < probabilities.length; i++) if (i !== digit) others = Math.max(others, probabilities[i]);
+  if (others >= FLAT) {
+    const gradient = net.inputGradient(input, digit);
+    if (absMax(gradient) >= FLAT) return { digit, versus: null, gradient };
+  }
   const versus = runnerUp(probabilities, digit, scores, lowerIsBetter);
   const against = net.inputGradient(input, versus);
   for (let i = 0; i < against.length; i++) against[i] = -against[i];

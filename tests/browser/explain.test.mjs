@@ -42,8 +42,9 @@ after(async () => {
 
 // Installs window.__expect(model, options) in the page: loads lenet.js (beside the page) and the model file
 // once, and for the drawing on screen returns what the network computes: the prediction, the field the
-// saliency view must show (the gradient of log p(digit); for a network sure to float precision, minus the
-// gradient of log p(runner-up), the runner-up by the output layer's raw scores) and, given a target, the
+// saliency view must show (the gradient of log p(digit); for a network sure to float precision, where the
+// other digits' probabilities or that gradient are below 1e-20, minus the gradient of log p(runner-up), the
+// runner-up by the output layer's raw scores) and, given a target, the
 // search's result with the settings the page uses. options.pad: the id of a <lenet-pad> (else the page's own pad); options.half: the model as
 // the lesson loads it, the float16 file decoded by widget/half-model.js.
 async function installOracle(page, baseUrl) {
@@ -72,9 +73,10 @@ async function installOracle(page, baseUrl) {
       const digit = argmax(r.probabilities);
       const rbf = net.config().output === 'rbf';
       const scores = net.featureMaps().output.data;
-      let field = net.inputGradient(r.input, digit);
+      const sure = r.probabilities.every((p, i) => i === digit || p < 1e-20);
+      let field = sure ? null : net.inputGradient(r.input, digit);
       let versus = null;
-      if (field.every((v) => Math.abs(v) < 1e-20)) {
+      if (sure || field.every((v) => Math.abs(v) < 1e-20)) {
         let best = -1;
         for (let i = 0; i < 10; i++) {
           if (i !== digit && (best < 0 || (rbf ? scores[i] < scores[best] : scores[i] > scores[best]))) best = i;
