@@ -28,10 +28,10 @@ export class SaliencyView {
     const { digit, versus, gradient } = why;
     paintSigned(this.canvas, gradient, input, side);
     if (versus === null) {
-      this.caption.textContent = `Why ${digit}: where more ink would raise or lower p(${digit})`;
+      this.caption.textContent = `Why ${digit}:`;
       this.canvas.setAttribute('aria-label', `Why ${digit}: red where more ink would make ${digit} more likely, blue where it would make it less likely`);
     } else {
-      this.caption.textContent = `Why ${digit} and not ${versus}: it is sure of ${digit}, so this weighs ${digit} against the runner-up`;
+      this.caption.textContent = `Why ${digit}, not ${versus} (its runner-up):`;
       this.canvas.setAttribute('aria-label', `Why ${digit} and not ${versus}: red where more ink would favour ${digit}, blue where it would favour ${versus}`);
     }
     this.legend.digit.textContent = String(digit);
