@@ -1,5 +1,5 @@
 // "Inside the network": C1's filters and the feature maps of C1, S2, C3 and S4 for the current drawing.
-import { paintMap } from './images.js';
+import { paintMaps } from './images.js';
 
 const MAP_LAYERS = ['C1', 'S2', 'C3', 'S4'];
 
@@ -49,12 +49,7 @@ export class NetworkView {
     const { shape, data } = weights;
     const oc = shape[0];
     const k = shape[shape.length - 1];
-    const per = data.length / oc;
-    let absMax = 0;
-    for (const v of data) absMax = Math.max(absMax, Math.abs(v));
-    this.#canvases('filters-C1', oc, 'C1 filter').forEach((c, i) =>
-      paintMap(c, data, k, k, { offset: i * per, lo: -absMax, hi: absMax, palette: 'signed' }),
-    );
+    paintMaps(this.#canvases('filters-C1', oc, 'C1 filter'), data, k, k, { palette: 'signed', stride: data.length / oc });
   }
 
   // maps: the object net.featureMaps() returns. Each layer is scaled as a whole (0..its maximum), so a
@@ -64,15 +59,7 @@ export class NetworkView {
       const m = maps[name];
       if (!m) continue;
       const { c, h, w } = chw(m.shape);
-      let lo = Infinity;
-      let hi = -Infinity;
-      for (const v of m.data) {
-        if (v < lo) lo = v;
-        if (v > hi) hi = v;
-      }
-      this.#canvases(`maps-${name}`, c, `${name} map`).forEach((cv, i) =>
-        paintMap(cv, m.data, w, h, { offset: i * h * w, lo, hi, palette: 'heat' }),
-      );
+      paintMaps(this.#canvases(`maps-${name}`, c, `${name} map`), m.data, w, h);
     }
     this.root.classList.remove('idle');
     this.hint.hidden = true;

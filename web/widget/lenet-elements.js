@@ -6,7 +6,8 @@
 //   <lenet-trainer preset="classic"></lenet-trainer>
 //
 // The WebAssembly module (lenet-simd or lenet-nosimd, beside ../lenet.js) is fetched once per page; the
-// shipped models come from ../models/. See elements.js for every attribute.
+// shipped models come from ../models/. Each element lists its attributes at the top of its own module
+// (elements.js says which).
 import { loadLeNet } from '../lenet.js';
 import { defineElements } from './elements.js';
 import { createRuntime } from './runtime.js';
