@@ -13,3 +13,8 @@ export function sizeAttr(element, fallback) {
   const n = Number.parseFloat(element.getAttribute('size'));
   return Number.isFinite(n) && n >= 40 && n <= 2000 ? n : fallback;
 }
+
+// size="200" as the element's --lenet-size, which its styles scale by (the pad's side: 200 px).
+export function applySize(element) {
+  element.style.setProperty('--lenet-size', `${sizeAttr(element, 200)}px`);
+}

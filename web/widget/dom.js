@@ -12,3 +12,9 @@ export function el(tag, props = {}, ...children) {
   node.append(...children);
   return node;
 }
+
+// The line where an element says what it is doing or what went wrong (.status in styles.js).
+export function setStatus(line, text, error = false) {
+  line.textContent = text;
+  line.classList.toggle('error', error);
+}

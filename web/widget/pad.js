@@ -9,9 +9,9 @@
 //   error), data-prediction, data-classified (strokes in the drawing last classified).
 import { ClassificationView, bestDigit } from '../classify.js';
 import { DrawingPad } from '../draw.js';
-import { layerAttr, sizeAttr } from './attributes.js';
+import { applySize, layerAttr } from './attributes.js';
 import { runtime } from './context.js';
-import { el } from './dom.js';
+import { el, setStatus } from './dom.js';
 import { LayerMaps } from './layer-maps.js';
 import { BASE_CSS, adoptStyles } from './styles.js';
 
@@ -123,7 +123,7 @@ export class LeNetPad extends HTMLElement {
 
   #layout() {
     const show = this.#shows();
-    this.style.setProperty('--lenet-size', `${sizeAttr(this, 200)}px`);
+    applySize(this);
     this.#ui.bars.hidden = !show.has('probabilities');
     this.#ui.preBox.hidden = !show.has('preprocessed');
     this.#ui.layerMaps.hidden = !show.has('feature-maps');
@@ -135,23 +135,18 @@ export class LeNetPad extends HTMLElement {
     this.#source = source;
     this.#net = null;
     this.dataset.state = 'loading';
-    this.#status('Loading the network…');
+    setStatus(this.#ui.status, 'Loading the network…');
     runtime().network(source).then((net) => {
       if (this.#source !== source) return; // the attribute changed while this one loaded
       this.#net = net;
       this.dataset.state = 'ready';
-      this.#status('');
+      setStatus(this.#ui.status, '');
       this.#classify();
     }, (e) => {
       if (this.#source !== source) return;
       this.dataset.state = 'error';
-      this.#status(`The network could not be loaded: ${e.message}`, true);
+      setStatus(this.#ui.status, `The network could not be loaded: ${e.message}`, true);
     });
-  }
-
-  #status(text, error = false) {
-    this.#ui.status.textContent = text;
-    this.#ui.status.classList.toggle('error', error);
   }
 
   // While the pen moves: at most one prediction per frame.
@@ -178,7 +173,7 @@ export class LeNetPad extends HTMLElement {
         result = { digit: bestDigit(probabilities), probabilities, image, side, maps: this.#net.featureMaps() };
       }
     } catch (e) {
-      this.#status(`Could not classify the drawing: ${e.message}`, true);
+      setStatus(this.#ui.status, `Could not classify the drawing: ${e.message}`, true);
       return;
     }
     this.#result = result;

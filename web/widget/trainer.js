@@ -8,9 +8,9 @@
 import { loadSubset } from '../data-loader.js';
 import { paintMap } from '../images.js';
 import { TRAIN_DEFAULTS } from '../train-defaults.js';
-import { sizeAttr } from './attributes.js';
+import { applySize } from './attributes.js';
 import { dataBase, runtime } from './context.js';
-import { el } from './dom.js';
+import { el, setStatus } from './dom.js';
 import { BASE_CSS, adoptStyles } from './styles.js';
 import { TrainingRun } from './training-run.js';
 
@@ -31,7 +31,7 @@ export class LeNetTrainer extends HTMLElement {
 
   connectedCallback() {
     if (!this.#ui) this.#build();
-    this.style.setProperty('--lenet-size', `${sizeAttr(this, 200)}px`);
+    applySize(this);
     this.dataset.state ??= 'idle';
   }
 
@@ -41,7 +41,7 @@ export class LeNetTrainer extends HTMLElement {
 
   attributeChangedCallback(name) {
     if (!this.#ui) return;
-    if (name === 'size') this.style.setProperty('--lenet-size', `${sizeAttr(this, 200)}px`);
+    if (name === 'size') applySize(this);
     if (name === 'preset' || name === 'batch' || name === 'learning-rate' || name === 'seed') this.#reset();
   }
 
@@ -70,11 +70,6 @@ export class LeNetTrainer extends HTMLElement {
     reset.addEventListener('click', () => this.#reset());
   }
 
-  #status(text, error = false) {
-    this.#ui.status.textContent = text;
-    this.#ui.status.classList.toggle('error', error);
-  }
-
   #loadData() {
     return loadSubset(new URL(this.getAttribute('data') || 'mnist-subset.bin.gz', this.hasAttribute('data') ? document.baseURI : dataBase()).href);
   }
@@ -84,7 +79,7 @@ export class LeNetTrainer extends HTMLElement {
     try {
       if (!this.#data || !this.#run) {
         this.dataset.state = 'loading';
-        this.#status('Loading the network and the MNIST digits…');
+        setStatus(this.#ui.status, 'Loading the network and the MNIST digits…');
         this.#ui.train.disabled = true;
         const [api, data] = await Promise.all([runtime().lenet(), this.#data ?? this.#loadData()]);
         this.#api = api;
@@ -95,10 +90,10 @@ export class LeNetTrainer extends HTMLElement {
     } catch (e) {
       this.#ui.train.disabled = false;
       this.dataset.state = 'error';
-      this.#status(`Cannot train: ${e.message}`, true);
+      setStatus(this.#ui.status, `Cannot train: ${e.message}`, true);
       return;
     }
-    this.#status('');
+    setStatus(this.#ui.status, '');
     this.#run.start();
     this.dataset.state = 'training';
     this.#ui.train.textContent = 'Pause';
@@ -151,7 +146,7 @@ export class LeNetTrainer extends HTMLElement {
     if (error) {
       this.#pause();
       this.dataset.state = 'error';
-      this.#status(`Training stopped: ${error.message}`, true);
+      setStatus(this.#ui.status, `Training stopped: ${error.message}`, true);
       return;
     }
     this.dataset.steps = String(steps);
