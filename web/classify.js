@@ -1,5 +1,13 @@
-// The classification view: the predicted digit, ten probability bars and the image the network saw.
+// The classification view: the predicted digit, ten probability bars and the image the network saw. The
+// page shows its classifications with it and so does <lenet-pad> (web/widget/pad.js), inside its Shadow DOM.
 import { paintMap } from './images.js';
+
+// The most probable digit (the first of equals).
+export function bestDigit(probs) {
+  let best = 0;
+  for (let d = 1; d < 10; d++) if (probs[d] > probs[best]) best = d;
+  return best;
+}
 
 export class ClassificationView {
   constructor({ digit, confidence, bars, preprocessed }) {
@@ -29,8 +37,7 @@ export class ClassificationView {
 
   // probs: Float32Array(10); image: the network's input (side x side, 1 = ink).
   show(probs, image, side) {
-    let best = 0;
-    for (let d = 1; d < 10; d++) if (probs[d] > probs[best]) best = d;
+    const best = bestDigit(probs);
     this.digit.textContent = String(best);
     this.confidence.textContent = `${(probs[best] * 100).toFixed(1)} % sure`;
     this.rows.forEach(({ li, fill, value }, d) => {

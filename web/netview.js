@@ -1,7 +1,7 @@
 // "Inside the network": C1's filters and the feature maps of C1, S2, C3 and S4 for the current drawing;
 // for a network built as the paper's (lecun1998), also C3's connection table (hovering or focusing a C3
 // map lights up the S2 maps it reads) and the RBF output's ten codes beside F6 and their distances.
-import { paintMap } from './images.js';
+import { paintMap, paintMaps } from './images.js';
 
 const MAP_LAYERS = ['C1', 'S2', 'C3', 'S4'];
 
@@ -203,12 +203,7 @@ export class NetworkView {
     const { shape, data } = weights;
     const oc = shape[0];
     const k = shape[shape.length - 1];
-    const per = data.length / oc;
-    let absMax = 0;
-    for (const v of data) absMax = Math.max(absMax, Math.abs(v));
-    this.#canvases('filters-C1', oc, 'C1 filter').forEach((c, i) =>
-      paintMap(c, data, k, k, { offset: i * per, lo: -absMax, hi: absMax, palette: 'signed' }),
-    );
+    paintMaps(this.#canvases('filters-C1', oc, 'C1 filter'), data, k, k, { palette: 'signed', stride: data.length / oc });
   }
 
   // maps: the object net.featureMaps() returns. Each layer is scaled as a whole (0..its maximum), so a
@@ -218,15 +213,7 @@ export class NetworkView {
       const m = maps[name];
       if (!m) continue;
       const { c, h, w } = chw(m.shape);
-      let lo = Infinity;
-      let hi = -Infinity;
-      for (const v of m.data) {
-        if (v < lo) lo = v;
-        if (v > hi) hi = v;
-      }
-      this.#canvases(`maps-${name}`, c, `${name} map`).forEach((cv, i) =>
-        paintMap(cv, m.data, w, h, { offset: i * h * w, lo, hi, palette: 'heat' }),
-      );
+      paintMaps(this.#canvases(`maps-${name}`, c, `${name} map`), m.data, w, h);
     }
     if (this.codes) this.#showCodes(maps);
     this.root.classList.remove('idle');

@@ -17,6 +17,7 @@
 // page's own views (../explain.js) draw them, so the page and a lesson show the same thing.
 import { FoolPanel, SaliencyView } from '../explain.js';
 import { FOOL_OPTIONS } from '../saliency.js';
+import { el } from './dom.js';
 import { adoptStyles } from './styles.js';
 
 const CSS = `
@@ -60,17 +61,6 @@ button:disabled { color: #5a6477; cursor: default; }
 .result[data-state="fooled"] { color: #b42318; font-weight: 600; }
 .result[data-state="not-fooled"] { color: #166534; font-weight: 600; }
 `;
-
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k === 'class') node.className = v;
-    else if (k === 'text') node.textContent = v;
-    else node.setAttribute(k, v);
-  }
-  node.append(...children);
-  return node;
-}
 
 function swatch(kind) {
   return el('span', { class: `swatch ${kind}`, 'aria-hidden': 'true' });

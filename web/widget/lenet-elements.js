@@ -7,7 +7,8 @@
 //   <lenet-explain for="digit"></lenet-explain>   <lenet-fool for="digit"></lenet-fool>
 //
 // The WebAssembly module (lenet-simd or lenet-nosimd, beside ../lenet.js) is fetched once per page; the
-// shipped models come from ../models/. See elements.js and explain.js for every attribute.
+// shipped models come from ../models/. Each element lists its attributes at the top of its own module
+// (elements.js says which; explain.js holds <lenet-explain> and <lenet-fool>).
 import { loadLeNet } from '../lenet.js';
 import { defineElements } from './elements.js';
 import { defineExplainElements } from './explain.js';
