@@ -26,6 +26,7 @@
 #include "data/idx.h"
 #include "kernels/kernels.h"
 #include "model/network.h"
+#include "model/session.h"
 #include "data/preprocess.h"
 #include "base/rng.h"
 
@@ -200,19 +201,14 @@ std::vector<float> to_floats(const Dataset& d, int limit) {
   return out;
 }
 
-// A dataset's images as the network's input: [0,1] floats, a 28x28 set centred in 32x32 when the network
-// wants 32 (a 2 px border, as LeCun et al. padded MNIST).
-std::vector<float> to_input(const Dataset& d, int side, int limit) {
-  if (d.side > side)
-    throw Error("the dataset's images are " + std::to_string(d.side) + "x" + std::to_string(d.side) +
-                " but the network takes " + std::to_string(side) + "x" + std::to_string(side));
-  const int n = std::min(d.count, limit), border = (side - d.side) / 2;
-  std::vector<float> out(static_cast<size_t>(n) * side * side, 0.0f);
-  for (int k = 0; k < n; ++k)
-    for (int r = 0; r < d.side; ++r)
-      for (int c = 0; c < d.side; ++c)
-        out[static_cast<size_t>(k) * side * side + (r + border) * side + c + border] =
-            d.images[static_cast<size_t>(k) * d.side * d.side + r * d.side + c] / 255.0f;
+// The first n samples of a set (the session trains on whole sets).
+Dataset first_samples(const Dataset& d, int n) {
+  Dataset out;
+  out.count = std::min(d.count, n);
+  out.side = d.side;
+  const size_t pixels = static_cast<size_t>(d.side) * d.side;
+  out.images.assign(d.images.begin(), d.images.begin() + static_cast<std::ptrdiff_t>(out.count * pixels));
+  out.labels.assign(d.labels.begin(), d.labels.begin() + out.count);
   return out;
 }
 
@@ -333,83 +329,86 @@ int cmd_train(int argc, char** argv) {
   for (LayerId id : frozen) net.set_frozen(id, true);
   net.set_threads(threads);
   const Config& cfg = net.config();
-  const int side = cfg.input_size, pixels = side * side, batch = cfg.batch_size;
+  const int batch = cfg.batch_size;
 
   const int n_train = static_cast<int>(std::min<long>(train_set.count, train_limit));
   const int n_test = static_cast<int>(std::min<long>(test_set.count, test_limit));
   if (n_train < batch)
     throw UsageError("--train-limit " + std::to_string(n_train) + " is less than one batch (" + std::to_string(batch) + ")");
-  const std::vector<float> train_x = to_input(train_set, side, n_train);
-  const std::vector<float> test_x = to_input(test_set, side, n_test);
+  const Dataset train_part = first_samples(train_set, n_train);
+  const Dataset test_part = first_samples(test_set, n_test);
 
-  std::vector<float> xb(static_cast<size_t>(batch) * pixels);
-  std::vector<uint8_t> yb(batch);
-  std::vector<int> order(n_train);
-  std::iota(order.begin(), order.end(), 0);
-  // One generator for the shuffle and the augmentation, from the seed (a resumed model's own seed unless
-  // --seed is given); a resumed run mixes in the steps taken so it does not replay the first epochs' order.
-  const uint32_t seed = a.has("resume") ? static_cast<uint32_t>(a.integer("seed", cfg.seed, 0, 4294967295l)) : cfg.seed;
-  Rng rng((static_cast<uint64_t>(seed) ^ 0x5EEDull) + static_cast<uint64_t>(net.steps()) * 0x9E3779B97F4A7C15ull);
+  // The one training loop is the engine's session; the tool keeps the flags, the lines and the files.
+  SessionOptions so;
+  so.epochs = epochs;
+  // The seed orders the samples (a resumed model's own seed unless --seed is given); the session mixes in
+  // the steps a resumed model has taken, so it does not replay the first epochs' order.
+  so.seed = a.has("resume") ? static_cast<uint32_t>(a.integer("seed", cfg.seed, 0, 4294967295l)) : cfg.seed;
+  so.shuffle = !a.flag("no-shuffle");
+  so.drop_last = true;  // every step sees a whole batch, as usual for MNIST
+  so.augment = a.flag("augment");
+  so.schedule = ScheduleKind::epoch;
+  so.decay = static_cast<float>(decay);
+  TrainingSession session(net, train_part, test_part, so);
+
   Progress progress(isatty(STDERR_FILENO) != 0);
   // Human-readable lines go to stdout, or to stderr when stdout carries the JSON.
   FILE* text = json ? stderr : stdout;
   std::fprintf(text, "training %s (%s) on %d images from %s, testing on %d, %d epoch(s), batch %d, seed %u%s\n",
-               preset_name(cfg).c_str(), to_string(cfg.optimizer), n_train, dir.c_str(), n_test, epochs, batch, seed,
+               preset_name(cfg).c_str(), to_string(cfg.optimizer), n_train, dir.c_str(), n_test, epochs, batch, so.seed,
                a.has("resume") ? (", resuming " + a.str("resume")).c_str() : "");
 
   std::ostringstream epochs_json;
   const auto start = Clock::now();
   EvalStats last{};
-  int checkpoint_epoch = 0;
-  for (int epoch = 1; epoch <= epochs; ++epoch) {
-    // Fisher-Yates with the seeded generator: the same seed gives the same order on every machine.
-    if (!a.flag("no-shuffle"))
-      for (int i = n_train - 1; i > 0; --i) std::swap(order[i], order[rng.below(static_cast<uint32_t>(i + 1))]);
-    const auto epoch_start = Clock::now();
-    double loss_sum = 0;
-    long correct = 0, seen = 0;
-    for (int s = 0; s + batch <= n_train; s += batch) {  // the last partial batch is dropped, as usual
-      for (int k = 0; k < batch; ++k) {
-        const int idx = order[s + k];
-        const float* src = train_x.data() + static_cast<size_t>(idx) * pixels;
-        if (a.flag("augment")) augment_image(xb.data() + static_cast<size_t>(k) * pixels, src, side, rng);
-        else std::copy(src, src + pixels, xb.data() + static_cast<size_t>(k) * pixels);
-        yb[k] = train_set.labels[idx];
-      }
-      TrainStats st;
-      try {
-        st = net.train_batch(xb.data(), yb.data(), batch);
-      } catch (const DivergenceError& e) {
-        // Nothing is written: the checkpoint (or the resumed file) stays byte for byte what it was, and
-        // training goes on from it at a smaller rate.
-        progress.finish();
-        char rate[32];
-        std::snprintf(rate, sizeof rate, "%g", static_cast<double>(net.config().learning_rate));
-        const std::string how = " --lr R (R smaller than " + std::string(rate) + ")";
-        std::string kept = "no checkpoint was written (no epoch had finished)";
-        if (a.has("checkpoint") && checkpoint_epoch > 0)
-          kept = a.str("checkpoint") + " still holds the model after epoch " + std::to_string(checkpoint_epoch) +
-                 "; go on from it with --resume " + a.str("checkpoint") + how;
-        else if (a.has("resume"))
-          kept = a.str("resume") + " is as it was; go on from it with --resume " + a.str("resume") + how;
-        std::fprintf(stderr, "lenet train: epoch %d: %s\n  %s\n", epoch, e.what(), kept.c_str());
-        if (json)
-          std::printf("{\"command\":\"train\",\"error\":%s,\"diverged\":true,\"epoch\":%d,\"checkpoint\":%s,"
-                      "\"checkpointEpoch\":%d}\n",
-                      json_escape(e.what()).c_str(), epoch,
-                      a.has("checkpoint") && checkpoint_epoch > 0 ? json_escape(a.str("checkpoint")).c_str() : "null",
-                      checkpoint_epoch);
-        return 2;
-      }
-      loss_sum += static_cast<double>(st.loss) * batch;
-      correct += st.correct;
-      seen += batch;
-      if ((s / batch) % 8 == 0) progress.update(epoch, epochs, seen, n_train, loss_sum / seen, seconds_since(epoch_start));
+  int checkpoint_epoch = 0, completed = 0;
+  // One epoch's training figures, summed over the session's reports (8 steps each: the progress line).
+  double loss_sum = 0;
+  long correct = 0, seen = 0;
+  auto epoch_start = Clock::now();
+  double train_seconds = 0;
+  while (!session.finished()) {
+    const auto t0 = Clock::now();
+    SessionReport r;
+    try {
+      r = session.run(8);
+    } catch (const DivergenceError& e) {
+      // Nothing is written: the checkpoint (or the resumed file) stays byte for byte what it was, and
+      // training goes on from it at a smaller rate.
+      progress.finish();
+      char rate[32];
+      std::snprintf(rate, sizeof rate, "%g", static_cast<double>(session.base_rate()));
+      const std::string how = " --lr R (R smaller than " + std::string(rate) + ")";
+      std::string kept = "no checkpoint was written (no epoch had finished)";
+      if (a.has("checkpoint") && checkpoint_epoch > 0)
+        kept = a.str("checkpoint") + " still holds the model after epoch " + std::to_string(checkpoint_epoch) +
+               "; go on from it with --resume " + a.str("checkpoint") + how;
+      else if (a.has("resume"))
+        kept = a.str("resume") + " is as it was; go on from it with --resume " + a.str("resume") + how;
+      const int epoch = completed + 1;
+      std::fprintf(stderr, "lenet train: epoch %d: %s\n  %s\n", epoch, e.what(), kept.c_str());
+      if (json)
+        std::printf("{\"command\":\"train\",\"error\":%s,\"diverged\":true,\"epoch\":%d,\"checkpoint\":%s,"
+                    "\"checkpointEpoch\":%d}\n",
+                    json_escape(e.what()).c_str(), epoch,
+                    a.has("checkpoint") && checkpoint_epoch > 0 ? json_escape(a.str("checkpoint")).c_str() : "null",
+                    checkpoint_epoch);
+      return 2;
     }
-    const double train_seconds = seconds_since(epoch_start);
-    last = net.evaluate(test_x.data(), test_set.labels.data(), n_test);
+    // The epoch's end also evaluates the held-out set, which is not training time.
+    train_seconds += r.epoch_end ? 0.0 : seconds_since(t0);
+    loss_sum += static_cast<double>(r.loss) * r.samples;
+    correct += r.correct;
+    seen += r.samples;
+    if (!r.epoch_end) {
+      progress.update(r.epoch, epochs, static_cast<size_t>(r.done), static_cast<size_t>(n_train),
+                      seen ? loss_sum / seen : 0.0, seconds_since(epoch_start));
+      continue;
+    }
+    last = r.held_out;
     progress.finish();
-    const double rate = seen / train_seconds;
+    const int epoch = r.epoch;
+    const double rate = seen / std::max(train_seconds, 1e-9);
     std::fprintf(text, "epoch %d/%d  loss %.4f  train acc %.2f%%  test acc %.2f%%  test loss %.4f  %.0f samples/s  %.1fs\n",
                  epoch, epochs, loss_sum / seen, 100.0 * correct / seen, 100.0 * last.accuracy, last.loss, rate,
                  seconds_since(epoch_start));
@@ -417,11 +416,13 @@ int cmd_train(int argc, char** argv) {
     epochs_json << (epoch > 1 ? "," : "") << "{\"epoch\":" << epoch << ",\"loss\":" << json_number(loss_sum / seen)
                 << ",\"trainAccuracy\":" << json_number(static_cast<double>(correct) / seen)
                 << ",\"testAccuracy\":" << json_number(last.accuracy) << ",\"testLoss\":" << json_number(last.loss)
-                << ",\"learningRate\":" << json_number(net.config().learning_rate)
+                << ",\"learningRate\":" << json_number(r.learning_rate)
                 << ",\"samplesPerSecond\":" << json_number(rate) << ",\"seconds\":" << json_number(seconds_since(epoch_start))
                 << "}";
     if (a.has("checkpoint")) write_file_atomic(a.str("checkpoint"), net.save()), checkpoint_epoch = epoch;
-    if (decay != 1.0 && epoch < epochs) net.set_learning_rate(static_cast<float>(net.config().learning_rate * decay));
+    completed = epoch;
+    loss_sum = 0, correct = 0, seen = 0, train_seconds = 0;
+    epoch_start = Clock::now();
   }
   const double total = seconds_since(start);
   if (a.has("out")) write_file_atomic(a.str("out"), net.save());
@@ -638,10 +639,11 @@ int cmd_bench(int argc, char** argv) {
   const double per_round = seconds / rounds;  // per kernel set
 
   const Dataset d = load_dataset(data_dir(a), "t10k");
-  const int side = cfg.input_size, pixels = side * side, batch = cfg.batch_size;
+  // The images at their own side: the network places them, as it does for every caller.
+  const int side = d.side, pixels = side * side, batch = cfg.batch_size;
   const int pool = std::min(d.count, 4096);
   if (batch > pool) throw UsageError("--batch " + std::to_string(batch) + " is more than the " + std::to_string(pool) + " images bench cycles through");
-  const std::vector<float> x = to_input(d, side, pool);
+  const std::vector<float> x = to_floats(d, pool);
   struct Result {
     std::vector<double> train, predict_us, batch_rate;
   };
@@ -657,11 +659,11 @@ int cmd_bench(int argc, char** argv) {
       use_kernels(*sides[s].kernels);
       Network& net = nets[s];
       int offset = 0, steps = 0;
-      net.train_batch(x.data(), d.labels.data(), batch);  // warm
+      net.train_batch(x.data(), d.labels.data(), batch, side);  // warm
       const auto t = Clock::now();
       while (seconds_since(t) < per_round * 0.6) {
         if (offset + batch > pool) offset = 0;
-        net.train_batch(x.data() + static_cast<size_t>(offset) * pixels, d.labels.data() + offset, batch);
+        net.train_batch(x.data() + static_cast<size_t>(offset) * pixels, d.labels.data() + offset, batch, side);
         offset += batch;
         ++steps;
       }
@@ -671,7 +673,7 @@ int cmd_bench(int argc, char** argv) {
       const auto tp = Clock::now();
       for (int i = 0; seconds_since(tp) < per_round * 0.2; ++i) {
         const auto t1 = Clock::now();
-        net.predict(probs.data(), x.data() + static_cast<size_t>(i % pool) * pixels, 1);
+        net.predict(probs.data(), x.data() + static_cast<size_t>(i % pool) * pixels, 1, side);
         lat.push_back(seconds_since(t1) * 1e6);
       }
       results[s].predict_us.push_back(median(lat));
@@ -679,7 +681,7 @@ int cmd_bench(int argc, char** argv) {
       const auto tb = Clock::now();
       int batches = 0;
       while (seconds_since(tb) < per_round * 0.2 || batches == 0) {
-        net.predict(many.data(), x.data(), 1000);
+        net.predict(many.data(), x.data(), 1000, side);
         ++batches;
       }
       results[s].batch_rate.push_back(batches * 1000 / seconds_since(tb));

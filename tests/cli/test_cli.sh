@@ -61,11 +61,10 @@ if cmp -s "$T/a.bin" "$T/ck.bin"; then pass "checkpoint after the last epoch equ
 grep -q "^epoch 2/2" "$T/train.err" && pass "--json: epoch lines on stderr" || fail "no epoch lines on stderr"
 
 # Two threads: the same steps and learning as one thread (another dropout stream per part, so other bytes).
-if [ "$(nproc)" -ge 2 ]; then
-  run --seed 5 --threads 2 --out "$T/t.bin" >"$T/t.json" || fail "train --threads 2"
-  [ "$(json "$T/t.json" 'd["steps"], d["testAccuracy"] > 0.5')" = "(20, True)" ] \
-    && pass "train --threads 2 learns as one thread does" || fail "train --threads 2: $(head -c 400 "$T/t.json")"
-fi
+# The native tool allows up to 8 threads on any machine (on one core they take turns), so this always runs.
+run --seed 5 --threads 2 --out "$T/t.bin" >"$T/t.json" || fail "train --threads 2"
+[ "$(json "$T/t.json" 'd["steps"], d["testAccuracy"] > 0.5')" = "(20, True)" ] \
+  && pass "train --threads 2 learns as one thread does" || fail "train --threads 2: $(head -c 400 "$T/t.json")"
 
 # A diverging resumed run exits 2 with a message and leaves the checkpoint byte for byte as it was; resumed
 # from it at a smaller rate, training goes on.
