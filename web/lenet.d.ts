@@ -182,19 +182,6 @@ export declare class TrainingSession {
   run(steps?: number): SessionReport;
   evaluate(options?: { limit?: number; predictions?: boolean }): EvalStats & { predicted?: Uint8Array };
   setLearningRate(rate: number): void;
-  /**
-   * d log p(digit) / d input, by the engine's backward pass: Float32Array(inputSize^2), positive where more
-   * ink would raise p(digit). image: 28x28 or 32x32, values 0..1 (bytes count as value/255).
-   */
-  inputGradient(image: Images, digit: number): Float32Array;
-  /** An image close to `image` that is classified as `target`, by gradient steps on the input. */
-  adversarial(image: Images, target: number, options?: { maxSteps?: number; stepSize?: number }): AdversarialResult;
-  /** What each output class is called ('0'..'9' unless made with names). */
-  classes(): string[];
-  /** A new network for new classes: this network's C1 to F6, a fresh output layer. */
-  withClasses(names: string[], options?: { freeze?: boolean; seed?: number; learningRate?: number }): Network;
-  /** The one training loop: shuffling, batching, augmentation, schedule, held-out evaluation. */
-  startTraining(train: LabelledImages, options?: TrainingOptions): TrainingSession;
   dispose(): void;
 }
 
@@ -203,10 +190,10 @@ export declare class Network {
   readonly steps: number;
   readonly parameterCount: number;
   readonly disposed: boolean;
-  /** Throws an Error named 'DivergenceError' (weights restored) when a step diverges. */
   /**
-   * Images are N square images of 28x28 or 32x32 values, whatever the network's inputSize: the network
-   * places a 28x28 image in its 32x32 field itself (2 px border). Bytes count as value/255.
+   * Throws an Error named 'DivergenceError' (the last sane weights and optimizer state restored) when a
+   * step diverges. Images are N square images of 28x28 or 32x32 values, whatever the network's inputSize:
+   * the network places a 28x28 image in its 32x32 field itself (2 px border). Bytes count as value/255.
    */
   trainBatch(images: Images, labels: Uint8Array): TrainStats;
   evaluate(images: Images, labels: Uint8Array): EvalStats;
@@ -228,5 +215,18 @@ export declare class Network {
   /** float16: parameters stored as half precision (half the bytes). */
   save(options?: { float16?: boolean }): Uint8Array;
   config(): NetworkConfig;
+  /**
+   * d log p(digit) / d input, by the engine's backward pass: Float32Array(inputSize^2), positive where more
+   * ink would raise p(digit). image: 28x28 or 32x32, values 0..1 (bytes count as value/255).
+   */
+  inputGradient(image: Images, digit: number): Float32Array;
+  /** An image close to `image` that is classified as `target`, by gradient steps on the input. */
+  adversarial(image: Images, target: number, options?: { maxSteps?: number; stepSize?: number }): AdversarialResult;
+  /** What each output class is called ('0'..'9' unless made with names). */
+  classes(): string[];
+  /** A new network for new classes: this network's C1 to F6, a fresh output layer. */
+  withClasses(names: string[], options?: { freeze?: boolean; seed?: number; learningRate?: number }): Network;
+  /** The one training loop: shuffling, batching, augmentation, schedule, held-out evaluation. */
+  startTraining(train: LabelledImages, options?: TrainingOptions): TrainingSession;
   dispose(): void;
 }
