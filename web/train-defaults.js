@@ -2,20 +2,14 @@
 // panel and the <lenet-trainer> element, and the pieces of the page's training loop that decide what it
 // learns (a seeded generator, the shuffle, the schedule), shared with the test that checks the settings.
 //
-// Measured by tests/node/train-defaults.test.mjs (the page's loop: Adam, batch 32, a seeded shuffle of the
-// 12,000-digit subset, one pass, the network's seed = the shuffle's; accuracy on 500 held-out digits):
-// - modern: the preset's Adam at 0.001, batch 128, dropout 0.5 reaches only about 89 % after one pass
-//   (PyTorch's twin of it: 83-84 %); batch 32 at 0.005 decaying linearly to 10 % by the end, dropout
-//   0.25: 97.2-98.0 % for seeds 1-3.
-// - classic (four stacked sigmoids): at the preset's 0.01 some seeds never leave the plateau at chance:
-//   of seeds 1-16, 8, 15 and 16 end at 13.4 % and 11, 13, 14 at 49-73 %; at 0.005 all 16 end at 85.0-90.0 %.
-//   In <lenet-trainer>'s loop (constant rate, samples drawn with replacement) 0.01 leaves seeds 1, 3 and 4
-//   at 10-44 % after 250 steps, 0.005 brings seeds 1-6 to 85-90 %.
-// - lecun1998: the preset's own 0.003, constant: 91.6-94.8 % for seeds 1-16 (0.001, used here before:
-//   87.2-90.6 % for seeds 1-6).
-// Steps over which a run's rate ramps up. Measured with the training session (one pass of the page's run,
-// seeds 1-16, 500 held-out digits): classic at 0.005 without a warm-up ends at chance for seed 3 (13.4 %),
-// with 100 warm-up steps at 85.4-89.0 % for every seed.
+// Why each differs from its preset (docs/training.md has the measurements; tests/node/train-defaults.test.mjs
+// trains the page's run for several seeds of each and fails if one falls short):
+// - modern: the preset's batch 128 and dropout 0.5 learn too slowly for a one-pass demo; batch 32 at a
+//   higher rate decaying to 10 %, and less dropout, reach the high nineties in one pass.
+// - classic (four stacked sigmoids): at the preset's 0.01 some seeds never leave the plateau at chance;
+//   half the rate, with a short warm-up (a saturating first step can still stall a seed), learns for all.
+// - lecun1998: the preset's own rate, constant.
+// Steps over which a run's rate ramps up.
 export const WARMUP_STEPS = Object.freeze({ modern: 0, classic: 100, lecun1998: 0 });
 
 export const TRAIN_DEFAULTS = Object.freeze({

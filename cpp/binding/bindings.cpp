@@ -127,7 +127,7 @@ val guarded(F&& f) {
 }
 
 // The drawing calls' form of guarded(): plain numbers across the boundary, no JS object per call (each
-// Embind view or object costs 1-3 us, measured under Node). f returns its status (>= 0); an exception
+// Embind view or object costs microseconds, a visible share of a drawing's classification). f returns its status (>= 0); an exception
 // becomes -1 with its error_result kept in `error` for lastError().
 template <typename F>
 int guarded_status(val& error, F&& f) {

@@ -98,7 +98,7 @@ class Axis {
 // p[0..n) = 0, n a multiple of 4 (the box, the output, the row buffer h before each source row). As
 // `= {}`, std::fill or a plain loop these became calls to Emscripten's memset, a wasm loop that a profile
 // put at a tenth of the preprocessing; even a loop of vector stores is turned back into memset by the
-// compiler unless told not to. About 1 us less per drawing under Node.
+// compiler unless told not to.
 #if LENET_HAVE_SIMD && defined(__clang__)
 __attribute__((no_builtin("memset")))
 #endif

@@ -11,7 +11,7 @@
 //   input grad    dxs[c][kj] at row ki += (w^T dy)[k][p], then dxs is added back into dx
 // The copy is C*K*H*OW floats (C1: 4,480, C3: 4,200), about K times less than unfolding all of X (im2col),
 // and costs a few per cent of the product. The former layout (rows W apart, "wide") wasted the K-1 columns
-// past OW of each row: 14 % of C1's and 36 % of C3's work.
+// past OW of each row, a large share of C3's work.
 // Register tiles as in gemm_wasmsimd.h: a main tile, a one-vector tile, a scalar tail. V8 maps v128 onto
 // the 16 xmm registers of x86-64, so a tile keeps at most about 14 vectors live (6 to 10 accumulators).
 #include <algorithm>
@@ -42,8 +42,8 @@ void shift_rows(float* xs, const float* src, int H, int W, int OW) {
 }
 
 // xs [C][K][H][OW] from one sample's x [C][H][W] (see the top of the file). Rows of 4 to 16 floats go
-// through shift_rows with a fixed vector count: with a loop per row and a tail, C3's copy (420 rows of 10)
-// took about 2.3 us of a 60 us forward under Node.
+// through shift_rows with a fixed vector count: a loop per row with a scalar tail made C3's copy (420 rows
+// of 10) a visible part of its forward under V8.
 void shift_copy(float* xs, const float* xn, const ConvShape& s) {
   const int OW = s.OW();
   const ptrdiff_t plane = static_cast<ptrdiff_t>(s.H) * OW;
@@ -88,9 +88,8 @@ void unshift_add(float* dxn, const float* dxs, const ConvShape& s) {
 
 // Where tap k = (c, ki, kj) of the column matrix starts: in the shifted copy xs, (c K + kj) H OW + ki OW;
 // read straight from the input x (direct), c H W + ki W + kj. One flat loop over the taps with this table,
-// instead of nested c / ki / kj loops whose innermost loop has only K = 5 steps, and the vectorised packing
-// below took C3's forward of one image from about 31 to 25-27 us under Node. Stored as int32 in the float
-// scratch (memcpy in and out).
+// instead of nested c / ki / kj loops whose innermost loop has only K = 5 steps: with the vectorised
+// packing below, the faster form under V8. Stored as int32 in the float scratch (memcpy in and out).
 void tap_offsets(float* table, const ConvShape& s, bool direct) {
   const int OW = s.OW();
   for (int c = 0, k = 0; c < s.C; ++c)
@@ -101,8 +100,7 @@ void tap_offsets(float* table, const ConvShape& s, bool direct) {
       }
 }
 // The offset stored at t. The tap loops walk the table with a pointer to its end, not an index: under V8
-// that drops an address instruction and a compare against a spilled count per tap (C1 and C3 forward of
-// one image about 0.5 us faster each under Node).
+// that drops an address instruction and a compare against a spilled count per tap.
 inline int32_t tap_offset(const float* t) {
   int32_t o;
   std::memcpy(&o, t, sizeof o);
@@ -145,9 +143,8 @@ void fwd_pixel(float* y, ptrdiff_t P, const float* wp, const float* b, const flo
 // computed, with what the tiles would compute there: each map's bias plus its taps times +0, in the same
 // order. That is the bias itself, unless the bias is -0 or a weight is not finite, so the fill is worked out
 // that way once per call rather than assumed. Filled are the outputs outside each row's span of windows
-// that hold something (window_columns): 62 % of C1's outputs for the benchmark's drawing, 52 % on average
-// for the first 1,000 MNIST test digits padded to 32x32; one image's forward under Node about 3 us faster
-// than with whole blank rows only.
+// that hold something (window_columns), column by column and not only whole blank rows: a drawn digit
+// leaves most of C1's outputs blank.
 void zero_window_outputs(float* fill, const float* w, const float* b, int OC, int CKK) {
   for (int oc = 0; oc < OC; ++oc) {
     float v = b[oc];
@@ -237,7 +234,7 @@ void fwd_maps(float* y, int P, const float* wp, const float* b, const float* xs,
     }
     // Panels of two maps (C1) take 16 and 12 pixels at a time (8 and 6 accumulators, 4 and 3 loads per
     // tap for 2 broadcasts): a row of 28 is 16 + 12. As 3 maps x (8 + 8 + 8 + 4) the last tile kept only
-    // 3 accumulators. C1 forward of one image under Node: about 13.1 -> 11.7 us.
+    // 3 accumulators.
     if (MR <= 2) {
       for (; p + 16 <= end; p += 16) fwd_tile<MR, 4>(yr + p, P, wp, b, xr + p, taps, CKK);
       for (; p + 12 <= end; p += 12) fwd_tile<MR, 3>(yr + p, P, wp, b, xr + p, taps, CKK);
@@ -278,8 +275,7 @@ void pack_panel(float* wp, const float* w, int oc0, int mr, int CKK) {
 // The backward kernels' sizes, as run-time values (Shape) or as compile-time constants (FixedShape, for
 // LeNet-5's C1 and C3). Under V8 the constants matter: a load at a pointer plus a constant is one
 // instruction, a load at a pointer plus a run-time stride needs an address computation first, and the
-// tile loops below are short enough for that to show (a C++ timing loop over the kernels under Node, one
-// sample: C3's weight gradient 29.4 us with the strides read at run time, 26.5 as constants; C1's 14.9, 13.8).
+// tile loops below are short enough for that to show.
 struct Shape {
   int C, H, OC, K, OW;
   ptrdiff_t P, CKK, plane;  // OH * OW; C * K * K; H * OW
@@ -296,8 +292,7 @@ struct FixedShape {
 using C1Shape = FixedShape<1, 32, 32, 6, 5>;
 using C3Shape = FixedShape<6, 14, 14, 16, 5>;
 
-// With the trip counts known, clang unrolls the tap loops below; under V8 they ran as fast or faster rolled
-// (C3's weight gradient unrolled twice: 30 us per sample against 26.5).
+// With the trip counts known, clang unrolls the tap loops below; under V8 they ran as fast or faster rolled.
 #if defined(__clang__)
 #define LENET_NO_UNROLL _Pragma("clang loop unroll(disable)")
 #else
@@ -368,10 +363,8 @@ void bwd_input_sample(float* dxs, const float* w, const float* dyn, const G& g) 
 
 // MR maps x NC neighbouring taps (c, ki, kj0 .. kj0+NC-1) of dw += dy X^T, dot products along p.
 // Tap j reads xs at xk + j * plane (the next kj's copy). dw points at [oc0][c][ki][kj0]; dy rows are P apart.
-// The loop stays rolled: unrolled twice, C3's weight gradient took 30 us per sample under Node instead of 26.5.
-// Leaving out the products over blank windows (as the forward does for C1) did not pay here: in training
-// A/B runs against the previous build (MNIST, under Node) it gave 1.066x / 1.071x (classic / modern) where
-// the same build without it gave 1.075x / 1.087x.
+// The loop stays rolled (see LENET_NO_UNROLL). Leaving out the products over blank windows (as the forward
+// does for C1) did not pay here: training A/B runs were no faster with it.
 template <int MR, int NC, class G>
 void bwd_weight_tile(float* dw, const float* dy, const float* xk, const G& g) {
   v128_t acc[MR][NC];
@@ -400,8 +393,7 @@ void bwd_weight_tile(float* dw, const float* dy, const float* xk, const G& g) {
 
 // All taps for MR maps, one kernel row (c, ki) at a time, up to 3 taps per pass (LeNet's K = 5 as 3 + 2).
 // 2 maps x 3 taps = 6 accumulators: with 2 x 5 (10 accumulators, 2 + 1 operands and a product live) V8
-// spilled, and C3's weight gradient took 55-62 us per sample under Node instead of 32; 3 x 3 took 48 us
-// and 4 x 2 36 us where 2 x 3 took 26.5.
+// spilled registers, and the 3 x 3 and 4 x 2 tiles were slower too.
 template <int MR, class G>
 void bwd_weight_maps(float* dw, const float* dy, const float* xs, const G& g) {
   for (int c = 0; c < g.C; ++c)

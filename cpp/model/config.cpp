@@ -35,18 +35,17 @@ std::vector<const char*> names(const char* const (&list)[N]) {
 }
 
 // Presets, column by column: modern | classic | lecun1998.
-// - modern: the specification's modern variant: ReLU, max pooling, softmax + cross-entropy, Adam lr 0.001,
+// - modern: the usual modern variant: ReLU, max pooling, softmax + cross-entropy, Adam lr 0.001,
 //   Dropout(0.5), 28x28 input.
-// - classic: the specification's PyTorch model: sigmoid, average pooling, full C3, Linear(84, 10),
-//   cross-entropy, 32x32. Four stacked sigmoids barely pass a gradient: with Adam at 0.001 it is still at
-//   chance after a pass over 10,000 images; with Glorot initialisation Adam at 0.003-0.03 reaches at most
-//   20 % and SGD with momentum up to lr 1 stays at chance. The specified initial learning rate 0.01 with
-//   Adam and He-uniform initialisation reaches about 72 % test accuracy in a pass over 12,000 (batch 128).
+// - classic: the sigmoid LeNet-5 as usually written in PyTorch (tests/parity/torch_lenet.py): sigmoid, average pooling, full C3, Linear(84, 10),
+//   cross-entropy, 32x32. Four stacked sigmoids barely pass a gradient: with Adam at 0.001, or with Glorot
+//   initialisation, it stays near chance for a whole pass; the specified initial learning rate 0.01 with
+//   Adam and He-uniform initialisation learns (docs/training.md has the measurements).
 // - lecun1998: LeCun et al. 1998: scaled tanh (appendix A), trainable subsampling (II-B), the C3 table
 //   (Table I), RBF output with its loss (eq. 9), inputs with background -0.1 and ink 1.175 (II-B), uniform
 //   +-2.4/fan-in initialisation (appendix A). The paper trained with stochastic diagonal Levenberg-Marquardt;
-//   Adam stands in for it: at 0.001 it reaches about 40 % test accuracy after 10,000 images, at 0.003 about 80 %.
-// file_offset: the version-1 configuration block (models/README.md); bytes no field covers are reserved, zero.
+//   Adam stands in for it, at 0.003, which learns about twice as far in a first pass as 0.001.
+// file_offset: the version-1 configuration block (docs/model-format.md); bytes no field covers are reserved, zero.
 const std::vector<ConfigField>& table() {
   using F = FieldType;
   static const std::vector<ConfigField> fields = {

@@ -122,7 +122,7 @@ class Network {
   static int max_threads();
   int64_t steps() const;             // optimizer steps taken
 
-  // The versioned model file (see models/README.md): configuration, weights, checksum. Optimizer state
+  // The versioned model file (see docs/model-format.md): configuration, weights, checksum. Optimizer state
   // is not saved.
   // float16: the parameters stored as IEEE half precision (a file half the size; version 2).
   std::vector<uint8_t> save(bool float16 = false) const;

@@ -96,7 +96,7 @@ function cpuNs(pid) {
 
 // ---- the checkpoint on disk ------------------------------------------------------------------------------
 const header = Buffer.alloc(96);
-// The optimizer steps the file at `file` records (models/README.md: offset 84), or null if there is no
+// The optimizer steps the file at `file` records (docs/model-format.md: offset 84), or null if there is no
 // whole header to read.
 function stepsIn(file) {
   let fd;

@@ -259,7 +259,7 @@ for (const simd of [true, false]) {
     const longer = new Uint8Array(saved.length + 1000);
     longer.set(saved);
     assert.throws(() => lenet.load(longer), /1000 unexpected bytes after the checksum/);
-    // Damage behind a valid checksum (models/README.md: config block at 16, parameters at 96).
+    // Damage behind a valid checksum (docs/model-format.md: config block at 16, parameters at 96).
     const nanWeight = saved.slice();
     new DataView(nanWeight.buffer).setFloat32(96 + 4 * 10, NaN, true);
     assert.throws(() => lenet.load(withChecksum(nanWeight)), /parameter 10 is NaN/);

@@ -1,4 +1,4 @@
-// The README's JavaScript API example runs as written and classifies its digit.
+// The README's and docs/api.md's Node example runs as written and classifies its digit.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,11 +9,11 @@ import { test } from 'node:test';
 
 import { root } from './helpers.mjs';
 
-test('the Node example in the README\'s JavaScript API section runs and prints the right digit', () => {
-  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## JavaScript API'));
+for (const [file, heading] of [['README.md', '## JavaScript API'], ['docs/api.md', '## Classify a digit']]) test(`the Node example under ${file}'s "${heading}" runs and prints the right digit`, () => {
+  const readme = fs.readFileSync(path.join(root, file), 'utf8');
+  const section = readme.slice(readme.indexOf(heading));
   const block = section.match(/```js\n([\s\S]*?)```/);
-  assert.ok(readme.includes('## JavaScript API') && block, 'README.md has no JavaScript API section with a js code block');
+  assert.ok(readme.includes(heading) && block, `${file} has no ${heading} section with a js code block`);
   assert.match(block[1], /from '\.\/web\/lenet\.js'/);
   // Run it from the repository root, as the text says, with the import pointing at this tree.
   const code = block[1].replace("'./web/lenet.js'", `'${pathToFileURL(path.join(root, 'web/lenet.js')).href}'`);

@@ -12,7 +12,7 @@ import { argmax, mnist, pad32, root } from './helpers.mjs';
 
 const documented = JSON.parse(fs.readFileSync(path.join(root, 'models/models.json'), 'utf8'));
 const testSet = mnist('t10k', 10000);
-const MODEL_HEADER = 96; // models/README.md: the parameters follow the 96-byte header as float32
+const MODEL_HEADER = 96; // docs/model-format.md: the parameters follow the 96-byte header as float32
 
 for (const [name, entry] of Object.entries(documented)) {
   test(`shipped ${name} model reaches its documented ${(entry.testAccuracy * 100).toFixed(2)} % in WebAssembly`, async () => {

@@ -16,7 +16,7 @@ import { argmax, mnist, pad32, root } from './helpers.mjs';
 const tool = path.join(root, 'build/native/lenet');
 const STEPS = 20;
 const BATCH = 128;
-const MODEL_HEADER = 96; // models/README.md: float32 parameters from here to the 4-byte checksum
+const MODEL_HEADER = 96; // docs/model-format.md: float32 parameters from here to the 4-byte checksum
 const relDiff = (a, b) => Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
 // The native tool prints its losses with 6 significant digits (%.6g): up to 5e-6 relative.
 const PRINTED = 1e-5;
