@@ -2,27 +2,18 @@
 // the page keeps a working model (the engine's last sane state), and Resume at a lower rate trains on.
 // Every wait is for a state of the page, never for an amount of time.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { STROKES, drawWithMouse, launch, openPage, prediction, probabilities, startServer } from './helpers.mjs';
+import { STROKES, browserSuite, drawWithMouse, openPage, prediction, probabilities } from './helpers.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const suite = browserSuite();
 
 const digit = STROKES.digits.find((d) => d.set === 'mouse' && d.label === 3);
 const barValue = (page) => page.$eval('#progress-bar', (b) => b.value);
 
 test('Adam at 0.3 diverges: message, a model that still classifies, and Resume at 0.001 trains on', { timeout: 180_000 }, async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const { page, log } = await openPage(context, server.url);
+  const context = await suite.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const { page, log } = await openPage(context, suite.server.url);
   const form = page.locator('#train-form');
   await form.getByLabel('Optimizer').selectOption('adam');
   await form.getByLabel('Learning rate').fill('0.3');

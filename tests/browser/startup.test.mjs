@@ -2,35 +2,26 @@
 // library that throws as it loads or as it draws, a module that cannot run) end in the error area with a
 // message, and what does not depend on the broken part (drawing, classifying, training) still works.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { STROKES, drawWithMouse, launch, prediction, startServer } from './helpers.mjs';
+import { STROKES, browserSuite, drawWithMouse, prediction } from './helpers.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const suite = browserSuite();
 
 const digit = STROKES.digits.find((d) => d.set === 'mouse' && d.label === 4);
 
 // Opens the page with `replace` ({ 'file.js': module source }) served in place of the page's own files
 // and `init` run before any of the page's scripts; waits until the page has started or given up.
 async function open({ replace = {}, init } = {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const context = await suite.browser.newContext({ viewport: { width: 1280, height: 900 } });
   for (const [file, body] of Object.entries(replace)) {
-    await context.route(`${server.url}${file}`, (route) => route.fulfill({ contentType: 'text/javascript', body }));
+    await context.route(`${suite.server.url}${file}`, (route) => route.fulfill({ contentType: 'text/javascript', body }));
   }
   if (init) await context.addInitScript(init);
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(server.url);
+  await page.goto(suite.server.url);
   await page.waitForSelector('body[data-ready]', { timeout: 30_000 });
   return { context, page, errors };
 }

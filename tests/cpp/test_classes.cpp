@@ -9,25 +9,15 @@
 
 #include "model/model_file.h"
 #include "model/network.h"
+#include "model_bytes.h"
 #include "samples.h"
 
 using namespace lenet;
 
 namespace {
 
-std::string load_error(const std::vector<uint8_t>& bytes) {
-  try {
-    Network::load(bytes.data(), bytes.size());
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-void reseal(std::vector<uint8_t>& b) {
-  const uint32_t crc = crc32(b.data(), b.size() - 4);
-  for (int i = 0; i < 4; ++i) b[b.size() - 4 + i] = static_cast<uint8_t>(crc >> (8 * i));
-}
+using lenet_test::load_error;
+using lenet_test::reseal;
 
 // MNIST digits 0, 1, 2 as a three-class problem.
 Samples three_classes(int n, int offset = 0) {

@@ -10,6 +10,7 @@
 #include "model/model_file.h"
 #include "model/network.h"
 #include "base/rng.h"
+#include "model_bytes.h"
 #include "samples.h"
 
 using namespace lenet;
@@ -212,18 +213,8 @@ TEST_CASE("save and load round trip: same configuration, weights and predictions
 
 namespace {
 // Rewrites the trailing CRC so a deliberate change is tested past the checksum.
-void reseal(std::vector<uint8_t>& bytes) {
-  const uint32_t crc = crc32(bytes.data(), bytes.size() - 4);
-  for (int i = 0; i < 4; ++i) bytes[bytes.size() - 4 + i] = static_cast<uint8_t>(crc >> (8 * i));
-}
-std::string load_error(const std::vector<uint8_t>& bytes) {
-  try {
-    Network::load(bytes.data(), bytes.size());
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(loaded)";
-}
+using lenet_test::load_error;
+using lenet_test::reseal;
 bool contains(const std::string& s, const char* part) { return s.find(part) != std::string::npos; }
 }  // namespace
 

@@ -18,23 +18,10 @@
 import { FoolPanel, SaliencyView } from '../explain.js';
 import { FOOL_OPTIONS } from '../saliency.js';
 import { el } from './dom.js';
-import { adoptStyles } from './styles.js';
+import { BASE_CSS, adoptStyles } from './styles.js';
 
-const CSS = `
-:host {
-  display: inline-block;
-  vertical-align: top;
-  box-sizing: border-box;
-  max-width: 100%;
-  font: 14px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif;
-  color: var(--lenet-ink, #1d2433);
-  --accent: var(--lenet-accent, #2b6cb0);
-  --line: var(--lenet-line, #c9d2e3);
-  --paper: var(--lenet-paper, #fff);
-  --tile: 140px;
-}
-:host([hidden]), [hidden] { display: none !important; }
-* { box-sizing: border-box; }
+const CSS = `${BASE_CSS}
+:host { --tile: 140px; }
 figure { margin: 0; display: flex; flex-direction: column; gap: 4px; max-width: calc(var(--tile) * 1.6); }
 canvas { width: var(--tile); height: var(--tile); image-rendering: pixelated; border: 1px solid var(--line); border-radius: 4px; background: #fff; }
 figcaption, .legend, .status { font-size: 0.85em; color: #5a6477; }
