@@ -162,7 +162,7 @@ async function train(options) {
       lastProgress = now;
     }
     if (r.heldOut && !r.heldOut.full) {
-      post({ type: 'test', x, epoch: r.epoch, accuracy: r.heldOut.accuracy, count: r.heldOut.count, full: false });
+      post({ type: 'test', x, epoch: r.epoch, accuracy: r.heldOut.accuracy, count: r.heldOut.count, full: false, steps: r.steps });
     }
     if (r.epochEnd) {
       const { matrix, mistakes } = epochReport(data.test, data.side, r.heldOut.predicted, options.gallery ?? 40);

@@ -130,10 +130,10 @@ export class LeNetTrainer extends HTMLElement {
     });
     on('started', () => setStatus(this.#ui.status, ''));
     on('progress', (p) => this.#progress(p));
-    on('test', ({ accuracy }) => this.#accuracy(accuracy));
-    on('epoch', ({ accuracy, bytes }) => {
+    on('test', ({ accuracy, steps }) => this.#accuracy(accuracy, steps));
+    on('epoch', ({ accuracy, steps, bytes }) => {
       this.#model = bytes;
-      this.#accuracy(accuracy);
+      this.#accuracy(accuracy, steps);
     });
     on('weights', ({ bytes }) => (this.#model = bytes));
     on('done', ({ bytes }) => (this.#model = bytes));
@@ -183,8 +183,10 @@ export class LeNetTrainer extends HTMLElement {
     for (const c of this.#ui.filterCanvases) c.getContext('2d').clearRect(0, 0, 5, 5);
   }
 
-  #accuracy(accuracy) {
+  // steps: when the check was made; progress reports come a few a second, so this may be later than theirs.
+  #accuracy(accuracy, steps) {
     this.dataset.accuracy = accuracy.toFixed(4);
+    this.dataset.steps = String(steps);
     this.#numbers();
   }
 
