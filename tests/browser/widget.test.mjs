@@ -253,14 +253,16 @@ test('the single-file build works with every .wasm file absent', async () => {
   await close();
 });
 
-// Presses Train and waits for the trainer's first held-out accuracy, then pauses it and waits for the worker
-// to say it has paused. Returns the trainer's hooks and status line.
-async function trainUntilTested(page, frame = page) {
+// Presses Train and waits for the trainer's first held-out accuracy (and with `model`, for its first saved
+// model too: the worker sends one a second), then pauses it and waits for the worker to say it has paused.
+// Returns the trainer's hooks and status line.
+async function trainUntilTested(page, { model = false } = {}) {
+  const frame = page;
   await frame.locator('lenet-trainer button.train').click();
-  await frame.waitForFunction(() => {
+  await frame.waitForFunction((needModel) => {
     const t = document.querySelector('lenet-trainer');
-    return t.dataset.accuracy !== undefined || t.dataset.state === 'error';
-  }, null, { timeout: 300_000 });
+    return (t.dataset.accuracy !== undefined && (!needModel || t.model !== null)) || t.dataset.state === 'error';
+  }, model, { timeout: 300_000 });
   const status = () => frame.$eval('lenet-trainer', (t) => t.shadowRoot.querySelector('.status').textContent);
   assert.notEqual(await frame.$eval('lenet-trainer', (t) => t.dataset.state), 'error', await status());
   await frame.locator('lenet-trainer button.train').click();
@@ -298,7 +300,7 @@ test('no training on the main thread: a page with only a trainer compiles no Web
   for (const [path, worker] of [['one-trainer.html', /\/train-worker\.js$/], ['one-trainer-single.html', /^blob:/]]) {
     const { page, log, close } = await open(`${dist.url}${path}`, { beforeGoto: (p) => p.addInitScript(COUNT_WASM) });
     await page.waitForFunction(() => document.querySelector('lenet-trainer')?.shadowRoot);
-    const t = await trainUntilTested(page);
+    const t = await trainUntilTested(page, { model: true });
     assert.ok(Number(t.steps) >= 50 && Number(t.accuracy) > 0, `${path}: ${JSON.stringify(t)}`);
     assert.equal(t.status, '', `${path}: no message`);
     assert.ok(t.model > 100_000, `${path}: the trained model's bytes reach the page (${t.model})`);
