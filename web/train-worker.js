@@ -9,7 +9,9 @@
 //                                    schedule ('constant' | 'decay': linear to 10 % by the end),
 //                                    epochs, subset, seed, threads ('spare': all cores but one, 'all', 'one'),
 //                                    dataUrl (default: the page's subset), testsPerEpoch (4), quickTest (500),
-//                                    gallery (40: misclassified digits per epoch report)
+//                                    gallery (40: misclassified digits per epoch report),
+//                                    watch (a layer name: its weights ride on every progress report, for
+//                                    <lenet-trainer>'s filters as they form)
 //      { type: 'pause' } | { type: 'resume', learningRate? }
 //      { type: 'finetune', bytes, images: Float32Array(N*28*28), labels: Uint8Array(N) }
 // Out: ready, data-progress, data-ready, started, progress, test, weights, epoch, paused, resumed, diverged,
@@ -154,13 +156,13 @@ async function train(options) {
         type: 'progress', epoch: r.epoch, epochs: options.epochs, done: r.done, perEpoch: r.perEpoch, x,
         fraction: r.fraction, samplesPerSec: rate, etaSeconds: ((1 - r.fraction) * options.epochs * r.perEpoch) / rate,
         loss: window.loss / window.count, accuracy: window.correct / window.count, steps: r.steps,
-        learningRate: r.learningRate,
+        learningRate: r.learningRate, watched: options.watch ? net.weights(options.watch) : undefined,
       });
       window = { loss: 0, correct: 0, count: 0 };
       lastProgress = now;
     }
     if (r.heldOut && !r.heldOut.full) {
-      post({ type: 'test', x, epoch: r.epoch, accuracy: r.heldOut.accuracy, count: r.heldOut.count, full: false });
+      post({ type: 'test', x, epoch: r.epoch, accuracy: r.heldOut.accuracy, count: r.heldOut.count, full: false, steps: r.steps });
     }
     if (r.epochEnd) {
       const { matrix, mistakes } = epochReport(data.test, data.side, r.heldOut.predicted, options.gallery ?? 40);

@@ -13,10 +13,15 @@ function crashMessage(e) {
 }
 
 export class Trainer extends EventTarget {
-  constructor() {
+  #makeWorker;
+
+  // makeWorker: () => Worker, for a host that must make the worker another way (the single-file lesson
+  // build makes it from a Blob); by default train-worker.js beside this module.
+  constructor({ makeWorker } = {}) {
     super();
     this.worker = null;
     this.state = 'idle';
+    this.#makeWorker = makeWorker ?? (() => new Worker(WORKER_URL, { type: 'module', name: 'lenet-training' }));
   }
 
   #set(state) {
@@ -31,7 +36,14 @@ export class Trainer extends EventTarget {
 
   start(options) {
     this.reset();
-    const worker = new Worker(WORKER_URL, { type: 'module', name: 'lenet-training' });
+    let worker;
+    try {
+      worker = this.#makeWorker();
+    } catch (e) {
+      // A Content-Security-Policy without worker-src for it, or a file:// page, can refuse it outright.
+      this.#emit('crashed', { message: `The training worker could not start: ${e?.message || e}.` });
+      return;
+    }
     this.worker = worker;
     worker.onmessage = ({ data: msg }) => {
       if (worker !== this.worker) return;

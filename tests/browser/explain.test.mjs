@@ -28,7 +28,7 @@ function newest(path) {
 
 before(async () => {
   // the lesson is served from dist/: rebuild it if web/ changed since
-  if (newest(join(repo, 'web')) > newest(join(repo, 'dist/lenet-widget.single.js'))) buildDist({ log: () => {} });
+  if (newest(join(repo, 'web')) > newest(join(repo, 'dist/lenet-widget.single.js'))) await buildDist({ log: () => {} });
   [site, dist] = await Promise.all([startServer(), startServer({ root: join(repo, 'dist') })]);
   browser = await launch();
 });
@@ -46,7 +46,7 @@ after(async () => {
 // other digits' probabilities or that gradient are below 1e-20, minus the gradient of log p(runner-up), the
 // runner-up by the output layer's raw scores) and, given a target, the
 // search's result with the settings the page uses. options.pad: the id of a <lenet-pad> (else the page's own pad); options.half: the model as
-// the lesson loads it, the float16 file decoded by widget/half-model.js.
+// the lesson loads it, the float16 model file.
 async function installOracle(page, baseUrl) {
   await page.evaluate(async (base) => {
     const { loadLeNet } = await import(new URL('lenet.js', base).href);
@@ -57,10 +57,7 @@ async function installOracle(page, baseUrl) {
     const fetchBytes = async (path) => new Uint8Array(await (await fetch(new URL(path, base))).arrayBuffer());
     window.__expect = async (model, { pad = null, half = false, target = null } = {}) => {
       if (!nets[model]) {
-        if (half) {
-          const { decodeHalfModel } = await import(new URL('widget/half-model.js', base).href);
-          nets[model] = lenet.load(decodeHalfModel(await fetchBytes(`models/${model}.h16`)));
-        } else nets[model] = lenet.load(await fetchBytes(`models/${model}.bin`));
+        nets[model] = lenet.load(await fetchBytes(`models/${model}${half ? '.float16' : ''}.bin`));
       }
       const net = nets[model];
       let image;

@@ -2,7 +2,7 @@
 //
 //   <lenet-pad>       pad.js       draw a digit, see what LeNet-5 makes of it
 //   <lenet-maps>      maps.js      one layer's feature maps for the drawing on a pad
-//   <lenet-trainer>   trainer.js   trains a fresh network in the page (training-run.js)
+//   <lenet-trainer>   trainer.js   trains a fresh network in a Web Worker (../train-worker.js)
 //
 // Each keeps its markup and styles in an open Shadow DOM, so host-page CSS does not reach in and theirs
 // does not leak out; hosts theme them through --lenet-* custom properties. What they share: dom.js (building

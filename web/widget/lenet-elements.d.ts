@@ -1,5 +1,5 @@
 // Types of the LeNet-5 custom elements (web/widget/lenet-elements.js and lenet-widget.single.js).
-import type { FeatureMaps, Network } from '../lenet.js';
+import type { FeatureMaps } from '../lenet.js';
 
 export interface Classification {
   digit: number;
@@ -27,12 +27,13 @@ export interface LeNetPadElement extends HTMLElement {
 export interface LeNetMapsElement extends HTMLElement {}
 
 /**
- * <lenet-trainer preset data batch learning-rate seed size>: trains a fresh network in the page. Batch size,
- * learning rate and dropout default to the page's settings for the preset; the seed fixes the initial
- * weights and the order of the batches.
+ * <lenet-trainer preset data batch learning-rate seed size>: trains a fresh network in a Web Worker (the
+ * page's training worker). Batch size, learning rate and dropout default to the page's settings for the
+ * preset; the seed fixes the initial weights and the order of the batches.
  */
 export interface LeNetTrainerElement extends HTMLElement {
-  readonly network: Network | null;
+  /** The trained network's latest model file (saved every second and at each pass's end; lenet.load reads it), or null. */
+  readonly model: Uint8Array | null;
 }
 
 /**

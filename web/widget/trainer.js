@@ -1,18 +1,26 @@
 // <lenet-trainer preset="classic" data="URL" batch="32" learning-rate="0.005" seed="1" size="200">:
-// trains a fresh network on the MNIST subset (training-run.js: in short slices of the main thread, so the
-// page stays responsive; training pauses while the element is off the page). Shows steps, loss, test
-// accuracy on 500 held-out digits and the six C1 filters as they form. Batch size, learning rate and
-// dropout default to the page's settings for the preset (web/train-defaults.js); the seed fixes both the
-// initial weights and the order of the batches, so a lesson shows the same run every time. Test hooks:
-// data-state (idle, loading, training, paused, error), data-steps, data-accuracy.
-import { loadSubset } from '../data-loader.js';
+// trains a fresh network on the MNIST subset in a Web Worker, the page's own training worker
+// (../train-worker.js, driven through ../training.js), so the lesson page's main thread only draws what
+// the worker reports. Training pauses while the element is off the page. Shows steps, loss, test accuracy
+// on 500 held-out digits and the six C1 filters as they form. Batch size, learning rate and dropout
+// default to the page's settings for the preset (web/train-defaults.js), at a constant rate; the seed
+// fixes both the initial weights and the order of the batches, so a lesson shows the same run every time.
+// Where no worker can start (a host's Content-Security-Policy, a file:// page), the status line says so.
+// Test hooks: data-state (idle, loading, training, paused, done, error), data-steps, data-accuracy.
+// Property: model, the trained network's latest saved model file (bytes for lenet.load), or null.
 import { paintMap } from '../images.js';
 import { TRAIN_DEFAULTS } from '../train-defaults.js';
+import { Trainer } from '../training.js';
 import { applySize } from './attributes.js';
 import { dataBase, runtime } from './context.js';
 import { el, setStatus } from './dom.js';
 import { BASE_CSS, adoptStyles } from './styles.js';
-import { TrainingRun } from './training-run.js';
+
+// A lesson trains until the reader pauses it: this many passes over the digits outlast any reading.
+const EPOCHS = 1000;
+// Held-out checks per pass: every 54 steps on the shipped 12,000 digits at batch 32.
+const TESTS_PER_EPOCH = 7;
+const TEST_COUNT = 500;
 
 const CSS = `${BASE_CSS}
 .tools { display: flex; gap: 6px; align-items: center; flex-wrap: wrap; }
@@ -24,9 +32,9 @@ const CSS = `${BASE_CSS}
 export class LeNetTrainer extends HTMLElement {
   static observedAttributes = ['preset', 'size', 'batch', 'learning-rate', 'seed'];
   #ui = null;
-  #api = null;
-  #data = null;
-  #run = null; // the training (training-run.js), from the first Train or Reset with the data loaded
+  #trainer = null; // ../training.js's Trainer: the worker, its states and messages
+  #rate = 0; // the run's learning rate, halved by each Train after a divergence
+  #model = null;
   #losses = [];
 
   connectedCallback() {
@@ -36,7 +44,7 @@ export class LeNetTrainer extends HTMLElement {
   }
 
   disconnectedCallback() {
-    if (this.#run?.running) this.#pause();
+    this.#trainer?.pause();
   }
 
   attributeChangedCallback(name) {
@@ -45,8 +53,8 @@ export class LeNetTrainer extends HTMLElement {
     if (name === 'preset' || name === 'batch' || name === 'learning-rate' || name === 'seed') this.#reset();
   }
 
-  /** The network being trained (null before the first step). */
-  get network() { return this.#run?.network ?? null; }
+  /** The trained network's latest model file (saved every second and at each pass's end), or null. */
+  get model() { return this.#model ? this.#model.slice() : null; }
 
   #build() {
     const shadow = this.attachShadow({ mode: 'open' });
@@ -66,96 +74,137 @@ export class LeNetTrainer extends HTMLElement {
       filters.append(c);
       return c;
     });
-    train.addEventListener('click', () => (this.#run?.running ? this.#pause() : this.#start()));
+    train.addEventListener('click', () => this.#press());
     reset.addEventListener('click', () => this.#reset());
   }
 
-  #loadData() {
-    return loadSubset(new URL(this.getAttribute('data') || 'mnist-subset.bin.gz', this.hasAttribute('data') ? document.baseURI : dataBase()).href);
-  }
-
-  async #start() {
-    if (this.dataset.state === 'loading') return;
-    try {
-      if (!this.#data || !this.#run) {
-        this.dataset.state = 'loading';
-        setStatus(this.#ui.status, 'Loading the network and the MNIST digits…');
-        this.#ui.train.disabled = true;
-        const [api, data] = await Promise.all([runtime().lenet(), this.#data ?? this.#loadData()]);
-        this.#api = api;
-        this.#data = data;
-        if (!this.#run) this.#create();
-        this.#ui.train.disabled = false;
-      }
-    } catch (e) {
-      this.#ui.train.disabled = false;
-      this.dataset.state = 'error';
-      setStatus(this.#ui.status, `Cannot train: ${e.message}`, true);
-      return;
-    }
-    setStatus(this.#ui.status, '');
-    this.#run.start();
-    this.dataset.state = 'training';
-    this.#ui.train.textContent = 'Pause';
-  }
-
-  #pause() {
-    this.#run?.pause();
-    this.dataset.state = 'paused';
-    this.#ui.train.textContent = 'Train';
-  }
-
-  #reset() {
-    const wasRunning = this.#run?.running;
-    if (wasRunning) this.#pause();
-    this.#run?.dispose();
-    this.#run = null;
-    this.#losses = [];
-    this.dataset.steps = '0';
-    delete this.dataset.accuracy;
-    this.#ui.numbers.textContent = 'not trained yet';
-    this.#drawChart();
-    for (const c of this.#ui.filterCanvases) c.getContext('2d').clearRect(0, 0, 5, 5);
-    if (this.#data && this.#api) this.#create();
-    if (wasRunning) this.#start();
-    else this.dataset.state = 'idle';
+  // Train / Pause: what it does depends on where the worker is.
+  #press() {
+    const state = this.#trainer?.state ?? 'idle';
+    if (state === 'training') this.#trainer.pause();
+    else if (state === 'paused') this.#trainer.resume();
+    else if (state === 'diverged') {
+      this.#rate /= 2;
+      setStatus(this.#ui.status, '');
+      this.#trainer.resume(this.#rate);
+    } else if (state === 'idle' || state === 'done') this.#start();
   }
 
   // The run's settings: the attributes where they are usable, else the page's for the preset.
-  #create() {
+  #options() {
     const preset = this.getAttribute('preset') || 'classic';
     const d = TRAIN_DEFAULTS[preset] ?? TRAIN_DEFAULTS.classic;
     const seed = Number.parseInt(this.getAttribute('seed') ?? '1', 10);
     const batch = Number.parseInt(this.getAttribute('batch') ?? '', 10);
     const rate = Number(this.getAttribute('learning-rate') ?? NaN);
-    this.#run = new TrainingRun(this.#api, this.#data, {
-      preset,
+    const data = new URL(this.getAttribute('data') || 'mnist-subset.bin.gz', this.hasAttribute('data') ? document.baseURI : dataBase());
+    return {
+      preset: TRAIN_DEFAULTS[preset] ? preset : 'classic',
       seed: Number.isInteger(seed) && seed >= 0 ? seed : 1,
       optimizer: d.optimizer,
       learningRate: Number.isFinite(rate) && rate > 0 && rate <= 10 ? rate : d.learningRate,
       batchSize: Math.max(1, Math.min(256, batch || d.batchSize)),
       dropout: d.dropout,
-    }, (progress, error) => this.#progress(progress, error));
-    this.dataset.steps = '0';
-    this.#drawFilters();
+      schedule: 'constant',
+      epochs: EPOCHS,
+      testsPerEpoch: TESTS_PER_EPOCH,
+      quickTest: TEST_COUNT,
+      gallery: 0,
+      dataUrl: data.href,
+      watch: 'C1',
+    };
   }
 
-  #progress({ steps, losses, accuracy }, error) {
-    for (const l of losses) this.#losses.push(l);
-    if (accuracy !== undefined) this.dataset.accuracy = accuracy.toFixed(4);
-    if (error) {
-      this.#pause();
-      this.dataset.state = 'error';
-      setStatus(this.#ui.status, `Training stopped: ${error.message}`, true);
-      return;
-    }
+  #start() {
+    this.#clear();
+    const options = this.#options();
+    this.#rate = options.learningRate;
+    const trainer = new Trainer({ makeWorker: runtime().trainingWorker });
+    this.#trainer = trainer;
+    const on = (type, fn) => trainer.addEventListener(type, (e) => {
+      if (trainer === this.#trainer) fn(e.detail);
+    });
+    on('state', ({ state }) => this.#state(state));
+    on('data-progress', ({ loaded, total }) => {
+      if (total) setStatus(this.#ui.status, `Loading the MNIST digits… ${Math.round((100 * loaded) / total)} %`);
+    });
+    on('started', () => setStatus(this.#ui.status, ''));
+    on('progress', (p) => this.#progress(p));
+    on('test', ({ accuracy, steps }) => this.#accuracy(accuracy, steps));
+    on('epoch', ({ accuracy, steps, bytes }) => {
+      this.#model = bytes;
+      this.#accuracy(accuracy, steps);
+    });
+    on('weights', ({ bytes }) => (this.#model = bytes));
+    on('done', ({ bytes }) => (this.#model = bytes));
+    on('diverged', ({ message, bytes }) => {
+      this.#model = bytes;
+      this.#fail(`Training stopped: ${message} Train goes on at half the learning rate.`);
+    });
+    on('failed', ({ message }) => this.#fail(`Cannot train: ${message}`));
+    on('crashed', ({ message }) => this.#fail(`Cannot train: ${message} Training runs in a Web Worker, which this page could not run.`));
+    setStatus(this.#ui.status, 'Loading the network and the MNIST digits…');
+    trainer.start(options);
+  }
+
+  // The element's states follow the worker's: loading, training, paused; diverged is an error that Train
+  // recovers from; a failed or crashed worker leaves 'error' with the reason in the status line.
+  #state(state) {
+    this.dataset.state = state === 'diverged' ? 'error' : state;
+    this.#ui.train.textContent = state === 'training' ? 'Pause' : 'Train';
+    this.#ui.train.disabled = state === 'loading';
+  }
+
+  #fail(message) {
+    this.dataset.state = 'error';
+    this.#ui.train.disabled = false;
+    this.#ui.train.textContent = 'Train';
+    setStatus(this.#ui.status, message, true);
+  }
+
+  #reset() {
+    const wasRunning = this.#trainer?.state === 'training' || this.#trainer?.state === 'loading';
+    const old = this.#trainer;
+    this.#trainer = null;
+    old?.reset();
+    this.#clear();
+    this.#state('idle');
+    setStatus(this.#ui.status, '');
+    if (wasRunning) this.#start();
+  }
+
+  #clear() {
+    this.#losses = [];
+    this.#model = null;
+    this.dataset.steps = '0';
+    delete this.dataset.accuracy;
+    this.#ui.numbers.textContent = 'not trained yet';
+    this.#drawChart();
+    for (const c of this.#ui.filterCanvases) c.getContext('2d').clearRect(0, 0, 5, 5);
+  }
+
+  // steps: when the check was made; progress reports come a few a second, so this may be later than theirs.
+  #accuracy(accuracy, steps) {
+    this.dataset.accuracy = accuracy.toFixed(4);
     this.dataset.steps = String(steps);
-    const recent = this.#losses.slice(-20);
+    this.#numbers();
+  }
+
+  // loss: the mean over the steps since the last report (a few a second).
+  #progress({ steps, loss, watched }) {
+    this.#losses.push(loss);
+    this.dataset.steps = String(steps);
+    this.#numbers();
+    this.#drawChart();
+    if (watched) this.#drawFilters(watched);
+  }
+
+  #numbers() {
+    const recent = this.#losses.slice(-5);
+    if (!recent.length) return;
     const loss = recent.reduce((s, v) => s + v, 0) / recent.length;
     const acc = this.dataset.accuracy ? ` · test accuracy ${(Number(this.dataset.accuracy) * 100).toFixed(1)} %` : '';
-    this.#ui.numbers.textContent = `step ${steps} · loss ${loss.toFixed(3)}${acc}`;
-    this.#drawChart();
-    this.#drawFilters();
+    this.#ui.numbers.textContent = `step ${this.dataset.steps} · loss ${loss.toFixed(3)}${acc}`;
   }
 
   #drawChart() {
@@ -188,8 +237,7 @@ export class LeNetTrainer extends HTMLElement {
   }
 
   // Each filter on its own scale: a filter still close to zero shows its pattern next to a grown one.
-  #drawFilters() {
-    const w = this.#run.filters(); // [6,1,5,5]
+  #drawFilters(w) { // C1's weights, [6,1,5,5]
     this.#ui.filterCanvases.forEach((c, i) => paintMap(c, w.data, 5, 5, { offset: i * 25, palette: 'signed' }));
   }
 }
