@@ -44,6 +44,8 @@ async function main() {
   // The optional panels' modules load alongside the ones the page cannot do without.
   const trainModule = import('./train-panel.js');
   const teachModule = import('./teach.js');
+  const classesModule = import('./classes-panel.js'); // Teach it new things
+  classesModule.catch(() => {});
   trainModule.catch(() => {}); // reported where it is awaited, below
   teachModule.catch(() => {});
   const [{ loadLeNet }, { DrawingPad }, { ClassificationView }, { NetworkView }, { CurrentModel }, { ModelsPanel }] =
@@ -82,7 +84,7 @@ async function main() {
     try {
       const result = net && !pad.empty ? net.predictDrawing(pad.imageData()) : null;
       if (result) {
-        view.show(result.probabilities, result.input, net.inputSize);
+        view.show(result.probabilities, result.input, net.inputSize, net.classes());
         netView.showMaps(net.featureMaps());
         return;
       }
@@ -94,7 +96,7 @@ async function main() {
       document.body.dataset.wasmHeap = String(lenet.heapBytes());
       document.body.dataset.wasmMalloc = String(lenet.mallocBytes());
     }
-    view.clear();
+    view.clear(model.net?.classes());
     netView.clearMaps();
   }
   function predictSoon() {
@@ -131,6 +133,16 @@ async function main() {
       models.remember(bytes, info);
     } },
   ));
+  // --- Teach it new things: classes of the visitor's own (classes-panel.js) ---
+  const classes = await optional('"Teach it new things" panel', async () => new (await classesModule).ClassesPanel($('classes'), {
+    lenet, pad, model, report, onTaught: (bytes, info) => {
+      following = false;
+      models.remember(bytes, info);
+    },
+  }));
+  await classes?.restore();
+  // --- end of Teach it new things ---
+
   model.addEventListener('change', ({ detail: info }) => {
     status.textContent = `WebAssembly ${lenet.build === 'simd' ? 'SIMD' : '(no SIMD)'} build · ${info.label}`;
     netView.showFilters(model.net.weights('C1'));
