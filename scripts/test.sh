@@ -14,6 +14,7 @@ run() {
 run ctest --test-dir build/native --output-on-failure
 # The native tool: every command, its JSON, errors and exit codes.
 run bash tests/cli/test_cli.sh
+run node tests/cli/test_checkpoint_kill.mjs  # SIGKILL at 32 seeded moments: the checkpoint is absent or whole
 # The same doctest suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 run cmake -S . -B build/asan -DLENET_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
 run cmake --build build/asan -j "${LENET_JOBS:-2}" --target lenet_tests

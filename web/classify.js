@@ -1,8 +1,16 @@
 // The classification view: the predicted class (a digit, or a class of the visitor's own), one probability
-// bar per class and the image the network saw.
+// bar per class and the image the network saw. The page shows its classifications with it and so does
+// <lenet-pad> (web/widget/pad.js), inside its Shadow DOM.
 import { paintMap } from './images.js';
 
 const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
+
+// The most probable class (the first of equals).
+export function bestDigit(probs) {
+  let best = 0;
+  for (let d = 1; d < probs.length; d++) if (probs[d] > probs[best]) best = d;
+  return best;
+}
 
 export class ClassificationView {
   constructor({ digit, confidence, bars, preprocessed }) {
@@ -45,8 +53,7 @@ export class ClassificationView {
   // probs: Float32Array(classes); image: the network's input (side x side, 1 = ink); names: the classes.
   show(probs, image, side, names = DIGITS) {
     this.#rows(names);
-    let best = 0;
-    for (let d = 1; d < probs.length; d++) if (probs[d] > probs[best]) best = d;
+    const best = bestDigit(probs);
     this.digit.textContent = names[best];
     this.confidence.textContent = `${(probs[best] * 100).toFixed(1)} % sure`;
     this.rows.forEach(({ li, fill, value }, d) => {

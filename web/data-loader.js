@@ -1,5 +1,5 @@
 // Fetches the gzip'd MNIST subset, reporting download progress from the byte stream, and inflates it with
-// DecompressionStream. Runs in the training worker.
+// DecompressionStream. Runs in the training worker and in <lenet-trainer> (web/widget/trainer.js).
 import { parseSubset } from './dataset.js';
 
 export const SUBSET_URL = 'data/mnist-subset.bin.gz';

@@ -1,4 +1,4 @@
-// Small pixel helpers shared by the page and the worker: painting float maps into canvases and padding
+// Small pixel helpers shared by the page, the worker and the lesson elements: painting float maps into canvases and padding
 // images to the network's input size. No DOM lookups here; callers pass the canvases.
 
 // Paints an h x w float map (data[offset ...]) into canvas, scaled so lo..hi spans the palette.
@@ -49,18 +49,34 @@ export function paintMap(canvas, data, w, h, { offset = 0, lo, hi, palette = 'he
   ctx.putImageData(img, 0, 0);
 }
 
+// Paints a stack of h x w maps, map i from data[i * stride ...] into canvases[i], all on the stack's one
+// scale: a map that barely responds looks dark next to one that fires (a filter: pale next to a strong one).
+export function paintMaps(canvases, data, w, h, { palette = 'heat', stride = w * h } = {}) {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of data) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  canvases.forEach((c, i) => paintMap(c, data, w, h, { offset: i * stride, lo, hi, palette }));
+}
+
+// Copies image `from` of a set of fromSide x fromSide images into slot `to` of a set of toSide x toSide
+// ones, centred; the border keeps what the slot held (zeros in a fresh array).
+export function placeImage(src, from, fromSide, dst, to, toSide) {
+  const border = (toSide - fromSide) >> 1;
+  for (let y = 0; y < fromSide; y++) {
+    const row = from * fromSide * fromSide + y * fromSide;
+    dst.set(src.subarray(row, row + fromSide), to * toSide * toSide + (y + border) * toSide + border);
+  }
+}
+
 // N images of from x from pixels -> N images of to x to, each centred with a (to-from)/2 border of zeros.
 // Used when a preset wants a 32x32 input and the data is the 28x28 MNIST field.
 export function padImages(images, count, from, to) {
   if (from === to) return images;
-  const border = (to - from) >> 1;
   const out = new images.constructor(count * to * to);
-  for (let n = 0; n < count; n++) {
-    for (let y = 0; y < from; y++) {
-      const src = n * from * from + y * from;
-      out.set(images.subarray(src, src + from), n * to * to + (y + border) * to + border);
-    }
-  }
+  for (let n = 0; n < count; n++) placeImage(images, n, from, out, n, to);
   return out;
 }
 

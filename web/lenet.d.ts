@@ -145,6 +145,8 @@ export interface TrainingOptions {
   /** 'linear': down to 10 % of the rate by the end; 'epoch': times `decay` after each epoch. */
   schedule?: 'constant' | 'linear' | 'epoch';
   decay?: number;
+  /** The first `warmup` steps ramp the rate up linearly. */
+  warmup?: number;
   /** Quick held-out evaluations within each epoch (an epoch's end always evaluates the whole set). */
   evalsPerEpoch?: number;
   /** Images of a quick evaluation (0: all). */
@@ -154,6 +156,8 @@ export interface TrainingOptions {
 export interface HeldOutStats extends EvalStats {
   /** The whole held-out set (else its first evalLimit images). */
   full: boolean;
+  /** After a full evaluation: each held-out image's predicted class. */
+  predicted?: Uint8Array;
 }
 
 export interface SessionReport {

@@ -291,18 +291,19 @@ export class Network {
    * seed (1), shuffle (true), dropLast (false), augment (false; true: shifts of up to 2 px, rotations of up
    * to 10 degrees, scaling by up to 10 %; or the ranges { shift, degrees, scale, stroke }, stroke 0..1 the
    * stroke-width change in pixels), schedule 'constant' | 'linear' (to 10 %
-   * of the rate by the end) | 'epoch' (times decay each epoch), decay (1), evalsPerEpoch (0), evalLimit (0: all).
+   * of the rate by the end) | 'epoch' (times decay each epoch), decay (1), warmup (0: steps over which the
+   * rate ramps up from rate/warmup), evalsPerEpoch (0), evalLimit (0: all).
    */
   startTraining(train, options = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError('startTraining() takes an options object');
-    const allowed = ['heldOut', 'epochs', 'seed', 'shuffle', 'dropLast', 'augment', 'schedule', 'decay', 'evalsPerEpoch', 'evalLimit'];
+    const allowed = ['heldOut', 'epochs', 'seed', 'shuffle', 'dropLast', 'augment', 'schedule', 'decay', 'warmup', 'evalsPerEpoch', 'evalLimit'];
     for (const key of Object.keys(options)) {
       if (!allowed.includes(key)) throw new Error(`unknown training option '${key}' (allowed: ${allowed.join(', ')})`);
     }
-    for (const key of ['epochs', 'seed', 'decay', 'evalsPerEpoch', 'evalLimit']) {
+    for (const key of ['epochs', 'seed', 'decay', 'warmup', 'evalsPerEpoch', 'evalLimit']) {
       if (options[key] !== undefined && !Number.isFinite(options[key])) throw new TypeError(`training option ${key} must be a finite number`);
     }
-    for (const key of ['epochs', 'seed', 'evalsPerEpoch', 'evalLimit']) {
+    for (const key of ['epochs', 'seed', 'warmup', 'evalsPerEpoch', 'evalLimit']) {
       if (options[key] !== undefined && !Number.isInteger(options[key])) throw new TypeError(`training option ${key} must be an integer`);
     }
     for (const key of ['shuffle', 'dropLast']) {
@@ -449,13 +450,15 @@ export class TrainingSession {
   /**
    * Trains up to `steps` batches; returns early at a held-out evaluation, an epoch's end and the run's end:
    * { steps, epoch, done, perEpoch, fraction, loss, accuracy, correct, samples, learningRate, epochEnd,
-   * finished, heldOut?: { accuracy, loss, correct, count, full } }. Throws a DivergenceError with the
+   * finished, heldOut?: { accuracy, loss, correct, count, full, predicted? } } (predicted: each held-out
+   * image's class, after a full evaluation). Throws a DivergenceError with the
    * weights restored and the session still at the batch that diverged: setLearningRate() lower, then run on.
    */
   run(steps = 1) {
     if (!Number.isInteger(steps) || steps < 1) throw new TypeError('run() takes a whole number of steps >= 1');
     const r = raise(this.#handle().runSession(steps));
     r.accuracy = r.samples ? r.correct / r.samples : 0;
+    if (r.heldOut?.predicted) r.heldOut.predicted = new Uint8Array(r.heldOut.predicted);
     return r;
   }
 

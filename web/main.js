@@ -48,9 +48,10 @@ async function main() {
   classesModule.catch(() => {});
   trainModule.catch(() => {}); // reported where it is awaited, below
   teachModule.catch(() => {});
-  const [{ loadLeNet }, { DrawingPad }, { ClassificationView }, { NetworkView }, { CurrentModel }, { ModelsPanel }] =
+  const [{ loadLeNet }, { DrawingPad }, { ClassificationView }, { NetworkView }, { CurrentModel }, { ModelsPanel },
+    { SaliencyView, FoolPanel }] =
     await Promise.all([import('./lenet.js'), import('./draw.js'), import('./classify.js'), import('./netview.js'),
-      import('./model.js'), import('./models-panel.js')]);
+      import('./model.js'), import('./models-panel.js'), import('./explain.js')]);
   const pad = new DrawingPad($('pad'));
   const hint = $('pad-hint');
   const view = new ClassificationView({
@@ -59,7 +60,13 @@ async function main() {
     bars: $('probabilities'),
     preprocessed: $('preprocessed'),
   });
-  const netView = new NetworkView($('feature-maps'), $('maps-hint'));
+  const netView = new NetworkView($('feature-maps'), $('maps-hint'), {
+    tableBox: $('c3-table-box'), table: $('c3-table'), note: $('c3-note'), codesBox: $('rbf-box'), codes: $('rbf-codes'),
+  });
+  const saliency = new SaliencyView({ canvas: $('saliency'), caption: $('saliency-caption'),
+    legend: { digit: $('why-digit'), versus: $('why-versus') } });
+  // What the last prediction saw, for "Fool it": { net, input, side, probabilities }, or null.
+  let subject = null;
 
   let lenet;
   try {
@@ -71,6 +78,10 @@ async function main() {
     return;
   }
   const model = new CurrentModel(lenet);
+  const fool = new FoolPanel(
+    { target: $('fool-target'), run: $('fool-run'), image: $('fool-image'), change: $('fool-change'), result: $('fool-result') },
+    { getSubject: () => (subject && subject.net === model.net ? subject : null), report },
+  );
 
   // --- classify the drawing: throttled while drawing, at once on release ---
   let last = 0;
@@ -85,7 +96,13 @@ async function main() {
       const result = net && !pad.empty ? net.predictDrawing(pad.imageData()) : null;
       if (result) {
         view.show(result.probabilities, result.input, net.inputSize, net.classes());
-        netView.showMaps(net.featureMaps());
+        const maps = net.featureMaps();
+        netView.showMaps(maps);
+        subject = { net, input: result.input, side: net.inputSize, probabilities: result.probabilities };
+        fool.reset();
+        // featureMaps() before: inputGradient runs forward passes of its own
+        saliency.show(net, result.input, net.inputSize, result.probabilities,
+          { scores: maps.output.data, lowerIsBetter: model.info.config.output === 'rbf' });
         return;
       }
     } catch (e) {
@@ -98,6 +115,9 @@ async function main() {
     }
     view.clear(model.net?.classes());
     netView.clearMaps();
+    saliency.clear();
+    subject = null;
+    fool.reset();
   }
   function predictSoon() {
     hint.hidden = true;
@@ -146,6 +166,10 @@ async function main() {
   model.addEventListener('change', ({ detail: info }) => {
     status.textContent = `WebAssembly ${lenet.build === 'simd' ? 'SIMD' : '(no SIMD)'} build · ${info.label}`;
     netView.showFilters(model.net.weights('C1'));
+    netView.setPaperParts({
+      table: info.config.c3Table ? lenet.c3ConnectionTable() : null,
+      codes: info.config.output === 'rbf' ? model.net.weights('OUTPUT') : null,
+    });
     predictNow();
     teach?.refresh();
   });

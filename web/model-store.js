@@ -3,6 +3,11 @@
 // commits a transaction whole or not at all, so a reload or crash mid-save leaves the previous model
 // intact and reachable.
 //
+// Tests interrupt a save at the point that matters, after the new record is written and before the pointer
+// moves: if the page defines globalThis.lenetSaveCheckpoint, the save calls it there with the transaction
+// and waits for what it returns (tests/browser/models.test.mjs holds the transaction open and reloads the
+// page, or aborts it). Without it the save runs straight through; the code is the same either way.
+//
 //   database 'lenet5' v1
 //     store 'models':  key = id (string)  value = { id, bytes: Uint8Array, label, savedAt }
 //     store 'meta':    key 'current'      value = id of the saved model
@@ -46,7 +51,9 @@ export async function saveModel(bytes, label) {
     const id = `m-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     const record = { id, bytes: bytes.slice(), label, savedAt: new Date().toISOString() };
     const previous = await request(meta.get('current'));
-    models.put(record);
+    await request(models.put(record));
+    const checkpoint = globalThis.lenetSaveCheckpoint;
+    if (checkpoint) await checkpoint(tx);
     meta.put(id, 'current');
     if (previous && previous !== id) models.delete(previous);
     await finished(tx);

@@ -89,10 +89,15 @@ export class TrainPanel {
       els.text.textContent = `Paused. ${els.text.textContent.split(' · ').slice(0, 2).join(' · ')}`;
     });
     t.addEventListener('diverged', ({ detail: d }) => {
+      // d.bytes: the model as the engine restored it (its last sane state), which the page classifies with.
       this.onWeights(d.bytes, { epoch: d.epoch, preset: this.options?.preset });
-      this.report(`Training diverged at learning rate ${d.learningRate}: ${d.message}. The last good weights ` +
-        'were restored. Lower the learning rate and press Resume, or Reset.');
-      els.text.textContent = `Stopped: diverged in epoch ${d.epoch}. Last good weights kept.`;
+      this.report(`Training diverged at learning rate ${d.learningRate}: ${d.message.replace(/\.$/, '')}. The last ` +
+        'good weights were restored. Lower the learning rate and press Resume, or Reset.');
+      els.text.textContent = `Stopped: diverged in epoch ${d.epoch}. Last good weights kept: lower the learning ` +
+        'rate and press Resume.';
+    });
+    t.addEventListener('resumed', ({ detail: d }) => {
+      if (Number.isFinite(d.learningRate)) els.text.textContent = `Resumed at learning rate ${d.learningRate}…`;
     });
     t.addEventListener('done', ({ detail: d }) => {
       this.onWeights(d.bytes, { epoch: this.options?.epochs, preset: this.options?.preset });

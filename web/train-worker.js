@@ -1,32 +1,34 @@
-// The training loop, in a module Web Worker so the page never freezes. It trains in small steps and
-// returns to its message loop between batches (through a MessageChannel, which unlike setTimeout is
-// not clamped to 4 ms), so 'pause' is handled within one batch.
+// The training Web Worker, so the page never freezes: the page's training panel and the lesson element
+// <lenet-trainer> both train here. The training loop itself is the engine's training session
+// (net.startTraining(): shuffling by seed, batching, schedule, held-out evaluation, divergence); this
+// worker only paces it, pauses it and turns its reports into messages. It runs the session a few batches
+// at a time and returns to its message loop in between (through a MessageChannel, which unlike setTimeout
+// is not clamped to 4 ms), so 'pause' is handled within a fraction of a second.
 //
 // In:  { type: 'start', options }   options: preset, optimizer, learningRate, batchSize, dropout,
 //                                    schedule ('constant' | 'decay': linear to 10 % by the end),
-//                                    epochs, subset, seed, threads ('spare': all cores but one, 'all', 'one')
+//                                    epochs, subset, seed, threads ('spare': all cores but one, 'all', 'one'),
+//                                    dataUrl (default: the page's subset), testsPerEpoch (4), quickTest (500),
+//                                    gallery (40: misclassified digits per epoch report)
 //      { type: 'pause' } | { type: 'resume', learningRate? }
 //      { type: 'finetune', bytes, images: Float32Array(N*28*28), labels: Uint8Array(N) }
-// Out: ready, data-progress, data-ready, progress, test, weights, epoch, paused, resumed, diverged, done,
-//      finetuned, failed (see post() calls below). Weights travel as saved model bytes (net.save()).
+// Out: ready, data-progress, data-ready, started, progress, test, weights, epoch, paused, resumed, diverged,
+//      done, finetuned, failed (see post() calls below). Weights travel as saved model bytes (net.save()).
 import { loadLeNet } from './lenet.js';
 import { loadSubset, SUBSET_URL } from './data-loader.js';
-import { padImages } from './images.js';
-import { scheduledRate, seededRandom, shuffle } from './train-defaults.js';
+import { networkOptions, sessionOptions } from './train-defaults.js';
 
 const FROZEN = ['C1', 'S2', 'C3', 'S4'];
-const QUICK_TEST = 500;      // held-out images for the evaluations within an epoch
-const TESTS_PER_EPOCH = 4;   // within-epoch held-out evaluations (the epoch's end adds a full one)
 const PROGRESS_MS = 250;
 const WEIGHTS_MS = 1000;
-const GALLERY = 40;
+// A run() of the session is kept near this long, so a pause takes effect promptly whatever the speed.
+const SLICE_MS = 60;
 
 let lenetPromise = null;
-let dataPromise = null;
+const dataPromises = new Map();
 let paused = false;
 let wake = null;
-let net = null;
-let baseRate = 0; // the learning rate the schedule scales (changed by a resume after divergence)
+let session = null;
 
 function post(msg, transfer = []) {
   self.postMessage(msg, transfer);
@@ -42,17 +44,17 @@ function getLeNet() {
   return lenetPromise;
 }
 
-function getData() {
-  dataPromise ??= loadSubset(SUBSET_URL, (loaded, total) => post({ type: 'data-progress', loaded, total }))
-    .then((d) => {
-      post({ type: 'data-ready', train: d.train.count, test: d.test.count });
-      return d;
-    })
-    .catch((e) => {
-      dataPromise = null; // let a later start try again
-      throw e;
-    });
-  return dataPromise;
+function getData(url) {
+  if (!dataPromises.has(url)) {
+    const p = loadSubset(url, (loaded, total) => post({ type: 'data-progress', loaded, total }))
+      .then((d) => {
+        post({ type: 'data-ready', train: d.train.count, test: d.test.count });
+        return d;
+      });
+    p.catch(() => dataPromises.delete(url)); // let a later start try again
+    dataPromises.set(url, p);
+  }
+  return dataPromises.get(url);
 }
 
 // One macrotask turn, so queued messages (pause) are handled.
@@ -71,64 +73,44 @@ async function gate() {
   while (paused) await new Promise((resolve) => (wake = resolve));
 }
 
-// Predicts the whole held-out set (images: padded to the network's input): accuracy, confusion matrix
-// and the first misclassified digits, as the original dataSide x dataSide pictures.
-function fullTest(test, images, dataSide) {
-  const probs = net.predictBatch(images);
+// An epoch's report from the session's full held-out evaluation: the confusion matrix and the first
+// misclassified digits, as the original pictures.
+function epochReport(test, side, predicted, gallery) {
   const matrix = new Int32Array(100);
   const mistakes = [];
-  let correct = 0;
-  const pix = dataSide * dataSide;
+  const pix = side * side;
   for (let n = 0; n < test.count; n++) {
-    let best = 0;
-    for (let d = 1; d < 10; d++) if (probs[n * 10 + d] > probs[n * 10 + best]) best = d;
-    const label = test.labels[n];
-    matrix[label * 10 + best]++;
-    if (best === label) correct++;
-    else if (mistakes.length < GALLERY) {
-      mistakes.push({ image: test.images.slice(n * pix, (n + 1) * pix), side: dataSide, label, predicted: best });
+    const label = test.labels[n], guess = predicted[n];
+    matrix[label * 10 + guess]++;
+    if (guess !== label && mistakes.length < gallery) {
+      mistakes.push({ image: test.images.slice(n * pix, (n + 1) * pix), side, label, predicted: guess });
     }
   }
-  return { accuracy: correct / test.count, matrix, mistakes, wrong: test.count - correct, total: test.count };
+  return { matrix, mistakes };
 }
 
 async function train(options) {
   const lenet = await getLeNet();
-  const data = await getData();
-  net?.dispose();
-  net = lenet.create({
-    preset: options.preset,
-    seed: options.seed,
-    optimizer: options.optimizer,
-    learningRate: options.learningRate,
-    batchSize: options.batchSize,
-    dropout: options.dropout,
-  });
-  baseRate = options.learningRate;
+  const data = await getData(options.dataUrl ?? SUBSET_URL);
+  session?.net.dispose();
+  session = null;
+  const net = lenet.create(networkOptions(options));
   // Two cores train about 1.8 times as fast (bench); more threads than cores would only take turns. By
   // default one core is left to the page, so drawing stays smooth while training runs.
   const cores = self.navigator?.hardwareConcurrency || 1;
   const wanted = options.threads === 'all' ? cores : options.threads === 'one' ? 1 : cores - 1;
   net.setThreads(Math.max(1, Math.min(lenet.maxThreads, wanted)));
-  const side = net.config().inputSize;
-  const dataSide = data.side;
-  const pix = side * side;
-  const trainCount = Math.min(options.subset, data.train.count);
-  const trainImages = padImages(data.train.images.subarray(0, trainCount * dataSide * dataSide), trainCount, dataSide, side);
-  const testImages = padImages(data.test.images, data.test.count, dataSide, side);
-  const quickCount = Math.min(QUICK_TEST, data.test.count);
-  const quickImages = testImages.subarray(0, quickCount * pix);
-  const quickLabels = data.test.labels.subarray(0, quickCount);
+  const pix = data.side * data.side;
+  const trainCount = Math.min(options.subset ?? data.train.count, data.train.count);
+  const s = net.startTraining(
+    { images: data.train.images.subarray(0, trainCount * pix), labels: data.train.labels.subarray(0, trainCount) },
+    sessionOptions(options, { images: data.test.images, labels: data.test.labels }),
+  );
+  session = { net, s, rate: options.learningRate }; // rate: the base rate, lowered by a resume after divergence
+  const current = session;
 
-  const bs = Math.min(options.batchSize, trainCount);
-  const batchImages = new Uint8Array(bs * pix);
-  const batchLabels = new Uint8Array(bs);
-  const order = Int32Array.from({ length: trainCount }, (_, i) => i);
-  const random = seededRandom(options.seed);
-  const epochs = options.epochs;
-  const total = epochs * trainCount;
-  const testEvery = Math.ceil(trainCount / TESTS_PER_EPOCH);
-
+  let steps = 1;
+  let epoch = 1;
   let busyMs = 0; // training time, excluding pauses and evaluations, for samples/s
   let trained = 0;
   let window = { loss: 0, correct: 0, count: 0 };
@@ -136,125 +118,97 @@ async function train(options) {
   let lastWeights = performance.now();
   post({ type: 'started', config: net.config(), trainCount, testCount: data.test.count, threads: net.threads });
 
-  for (let epoch = 1; epoch <= epochs; epoch++) {
-    shuffle(order, random);
-    let nextTest = testEvery;
-    for (let start = 0; start < trainCount; start += bs) {
-      await gate();
-      const count = Math.min(bs, trainCount - start);
-      const imgs = count === bs ? batchImages : batchImages.subarray(0, count * pix);
-      const labs = count === bs ? batchLabels : batchLabels.subarray(0, count);
-      for (let i = 0; i < count; i++) {
-        const k = order[start + i];
-        imgs.set(trainImages.subarray(k * pix, (k + 1) * pix), i * pix);
-        labs[i] = data.train.labels[k];
-      }
-      net.setLearningRate(scheduledRate(baseRate, options.schedule, trained / total));
-      const t0 = performance.now();
-      let stats;
-      try {
-        stats = net.trainBatch(imgs, labs);
-      } catch (e) {
-        if (e.name !== 'DivergenceError') throw e;
-        // The engine has restored the last good weights; hand them to the page and wait for a resume
-        // with a smaller learning rate (or a reset).
-        paused = true;
-        const bytes = net.save();
-        post({ type: 'diverged', message: e.message, epoch, learningRate: baseRate, bytes },
-          [bytes.buffer]);
-        continue;
-      }
-      busyMs += performance.now() - t0;
-      trained += count;
-      window.loss += stats.loss * count;
-      window.correct += stats.correct;
-      window.count += count;
-      const done = start + count;
-      const x = epoch - 1 + done / trainCount;
-      const now = performance.now();
-      if (now - lastProgress >= PROGRESS_MS || done === trainCount) {
-        const rate = trained / (busyMs / 1000);
-        post({
-          type: 'progress', epoch, epochs, done, perEpoch: trainCount, x,
-          fraction: trained / total,
-          samplesPerSec: rate,
-          etaSeconds: (total - trained) / rate,
-          loss: window.loss / window.count,
-          accuracy: window.correct / window.count,
-        });
-        window = { loss: 0, correct: 0, count: 0 };
-        lastProgress = now;
-      }
-      if (done >= nextTest && done < trainCount) {
-        nextTest += testEvery;
-        const r = net.evaluate(quickImages, quickLabels);
-        post({ type: 'test', x, epoch, accuracy: r.accuracy, count: quickCount, full: false });
-      }
-      if (now - lastWeights >= WEIGHTS_MS) {
-        const bytes = net.save();
-        post({ type: 'weights', x, epoch, bytes }, [bytes.buffer]);
-        lastWeights = performance.now();
-      }
+  while (!s.finished) {
+    await gate();
+    if (session !== current) return; // a new start replaced this run
+    const t0 = performance.now();
+    let r;
+    try {
+      r = s.run(steps);
+    } catch (e) {
+      if (e.name !== 'DivergenceError') throw e;
+      // The engine is back at its last state whose loss was sane, weights and optimizer state: hand that
+      // model to the page and wait for a resume with a smaller learning rate (or a reset). The session is
+      // still at the batch that failed, so no digits are skipped.
+      paused = true;
+      const bytes = net.save();
+      post({ type: 'diverged', message: e.message, epoch, learningRate: current.rate, bytes }, [bytes.buffer]);
+      continue;
     }
-    const report = fullTest(data.test, testImages, dataSide);
-    const bytes = net.save();
-    // Memory figures for long sessions (the soak script reads them off the page).
-    const memory = { wasmHeap: lenet.heapBytes(), malloc: lenet.mallocBytes() };
-    post({ type: 'epoch', epoch, x: epoch, ...report, bytes, memory },
-      [bytes.buffer, report.matrix.buffer, ...report.mistakes.map((m) => m.image.buffer)]);
-    lastWeights = performance.now();
+    const ms = performance.now() - t0;
+    epoch = r.epochEnd ? r.epoch + 1 : r.epoch;
+    // Pace: about SLICE_MS per call (evaluations make some calls longer; they do not count).
+    if (!r.heldOut) {
+      busyMs += ms;
+      steps = Math.max(1, Math.min(64, Math.round(steps * (ms > 0 ? SLICE_MS / ms : 2))));
+    }
+    trained += r.samples;
+    window.loss += r.loss * r.samples;
+    window.correct += r.correct;
+    window.count += r.samples;
+    const x = r.epoch - 1 + r.done / r.perEpoch;
+    const now = performance.now();
+    if (window.count > 0 && (now - lastProgress >= PROGRESS_MS || r.epochEnd)) {
+      const rate = trained / (busyMs / 1000);
+      post({
+        type: 'progress', epoch: r.epoch, epochs: options.epochs, done: r.done, perEpoch: r.perEpoch, x,
+        fraction: r.fraction, samplesPerSec: rate, etaSeconds: ((1 - r.fraction) * options.epochs * r.perEpoch) / rate,
+        loss: window.loss / window.count, accuracy: window.correct / window.count, steps: r.steps,
+        learningRate: r.learningRate,
+      });
+      window = { loss: 0, correct: 0, count: 0 };
+      lastProgress = now;
+    }
+    if (r.heldOut && !r.heldOut.full) {
+      post({ type: 'test', x, epoch: r.epoch, accuracy: r.heldOut.accuracy, count: r.heldOut.count, full: false });
+    }
+    if (r.epochEnd) {
+      const { matrix, mistakes } = epochReport(data.test, data.side, r.heldOut.predicted, options.gallery ?? 40);
+      const bytes = net.save();
+      // Memory figures for long sessions (the soak script reads them off the page).
+      const memory = { wasmHeap: lenet.heapBytes(), malloc: lenet.mallocBytes() };
+      const total = r.heldOut.count;
+      post({ type: 'epoch', epoch: r.epoch, x: r.epoch, accuracy: r.heldOut.accuracy, matrix, mistakes,
+        wrong: total - r.heldOut.correct, total, bytes, memory, steps: r.steps },
+      [bytes.buffer, matrix.buffer, ...mistakes.map((m) => m.image.buffer)]);
+      lastWeights = performance.now();
+    } else if (now - lastWeights >= WEIGHTS_MS) {
+      const bytes = net.save();
+      post({ type: 'weights', x, epoch: r.epoch, steps: r.steps, bytes }, [bytes.buffer]);
+      lastWeights = performance.now();
+    }
   }
   const bytes = net.save();
   post({ type: 'done', bytes }, [bytes.buffer]);
 }
 
-// Integer shift of a side x side image by (dx, dy), zeros coming in: a little augmentation so a handful
-// of examples teach the digit, not the exact pixels.
-function shifted(out, src, side, dx, dy) {
-  out.fill(0);
-  for (let y = 0; y < side; y++) {
-    const sy = y - dy;
-    if (sy < 0 || sy >= side) continue;
-    for (let x = 0; x < side; x++) {
-      const sx = x - dx;
-      if (sx >= 0 && sx < side) out[y * side + x] = src[sy * side + sx];
-    }
-  }
-}
-
+// Fine-tunes C5, F6 and the output on the visitor's own examples, C1-S4 frozen: up to 150 steps, stopping
+// early once every example is right with a small loss. Shifts of up to 2 px make a handful of examples
+// teach the digit rather than the exact pixels.
 async function finetune({ bytes, images, labels }) {
   const lenet = await getLeNet();
   const tuned = lenet.load(bytes);
   try {
-    const side = tuned.config().inputSize;
     const n = labels.length;
-    const pix = side * side;
-    const own = padImages(images, n, 28, side);
+    const own = Uint8Array.from(images, (v) => Math.round(v * 255));
     const before = tuned.evaluate(own, labels);
     tuned.freeze(FROZEN);
     if (tuned.config().optimizer === 'adam') tuned.setLearningRate(0.001);
-    const batch = new Float32Array(n * pix);
-    const random = seededRandom(7);
+    const s = tuned.startTraining({ images: own, labels }, {
+      epochs: 150, seed: 7, augment: { shift: 2, degrees: 0, scale: 0 },
+    });
     const t0 = performance.now();
-    let steps = 0;
-    // Up to 150 steps or 4 s, stopping early once every example is right with a small loss.
-    for (; steps < 150 && performance.now() - t0 < 4000; steps++) {
-      for (let i = 0; i < n; i++) {
-        const dx = Math.floor(random() * 5) - 2;
-        const dy = Math.floor(random() * 5) - 2;
-        shifted(batch.subarray(i * pix, (i + 1) * pix), own.subarray(i * pix, (i + 1) * pix), side, dx, dy);
-      }
-      tuned.trainBatch(batch, labels);
-      if (steps % 10 === 9) {
-        const r = tuned.evaluate(own, labels);
-        if (r.correct === n && r.loss < 0.05) break;
-        await nextTurn();
-      }
+    while (!s.finished) {
+      s.run(10);
+      const r = tuned.evaluate(own, labels);
+      if (r.correct === n && r.loss < 0.05) break;
+      await nextTurn();
     }
+    s.dispose();
     const after = tuned.evaluate(own, labels);
     tuned.unfreeze(FROZEN);
     const out = tuned.save();
-    post({ type: 'finetuned', before: before.accuracy, after: after.accuracy, count: n, steps,
+    post({ type: 'finetuned', before: before.accuracy, after: after.accuracy, count: n, steps: tuned.steps,
       ms: performance.now() - t0, bytes: out }, [out.buffer]);
   } finally {
     tuned.dispose();
@@ -273,14 +227,14 @@ self.onmessage = async ({ data: msg }) => {
         post({ type: 'paused' });
         break;
       case 'resume':
-        if (net && Number.isFinite(msg.learningRate) && msg.learningRate > 0) {
-          baseRate = msg.learningRate;
-          net.setLearningRate(msg.learningRate);
+        if (session && Number.isFinite(msg.learningRate) && msg.learningRate > 0) {
+          session.s.setLearningRate(msg.learningRate);
+          session.rate = msg.learningRate;
         }
         paused = false;
         wake?.();
         wake = null;
-        post({ type: 'resumed' });
+        post({ type: 'resumed', learningRate: session?.rate });
         break;
       case 'finetune':
         await finetune(msg);

@@ -195,6 +195,7 @@ SessionOptions session_options_from_js(const val& o) {
   else if (schedule == "epoch") s.schedule = ScheduleKind::epoch;
   else throw Error("unknown schedule '" + schedule + "' (allowed: constant, linear, epoch)");
   s.decay = static_cast<float>(number("decay", s.decay));
+  s.warmup = static_cast<int>(number("warmup", s.warmup));
   s.evals_per_epoch = static_cast<int>(number("evalsPerEpoch", s.evals_per_epoch));
   s.eval_limit = static_cast<int>(number("evalLimit", s.eval_limit));
   return s;
@@ -225,6 +226,7 @@ val report_to_js(const SessionReport& s) {
   if (s.evaluated) {
     val h = eval_to_js(s.held_out);
     h.set("full", s.full);
+    if (s.predicted) h.set("predicted", val(emscripten::typed_memory_view(s.predicted->size(), s.predicted->data())));
     r.set("heldOut", h);
   }
   return r;

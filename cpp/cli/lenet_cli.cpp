@@ -287,7 +287,7 @@ const char* const kTrainHelp =
     "  --out FILE        the final model;  --checkpoint FILE  the model after every epoch (atomic)\n"
     "  --resume FILE     continue from a saved model (its configuration; only --lr and --seed may change)\n"
     "  --freeze C1,S2,...  train only the other layers\n"
-    "  --threads N       data-parallel training on N threads (1; at most the cores)\n"
+    "  --threads N       data-parallel training on N threads (1; 1..8: more than the cores only take turns)\n"
     "  --json            one JSON object on stdout (progress stays on stderr)\n"
     "  A 32x32 data set selects --input 32. Exit codes: 0 done, 1 bad usage or data, 2 training diverged\n"
     "  (the last checkpoint is left as it was).\n"
@@ -380,10 +380,18 @@ int cmd_train(int argc, char** argv) {
       try {
         st = net.train_batch(xb.data(), yb.data(), batch);
       } catch (const DivergenceError& e) {
+        // Nothing is written: the checkpoint (or the resumed file) stays byte for byte what it was, and
+        // training goes on from it at a smaller rate.
         progress.finish();
-        std::string kept = "no checkpoint was written";
+        char rate[32];
+        std::snprintf(rate, sizeof rate, "%g", static_cast<double>(net.config().learning_rate));
+        const std::string how = " --lr R (R smaller than " + std::string(rate) + ")";
+        std::string kept = "no checkpoint was written (no epoch had finished)";
         if (a.has("checkpoint") && checkpoint_epoch > 0)
-          kept = a.str("checkpoint") + " still holds the model after epoch " + std::to_string(checkpoint_epoch);
+          kept = a.str("checkpoint") + " still holds the model after epoch " + std::to_string(checkpoint_epoch) +
+                 "; go on from it with --resume " + a.str("checkpoint") + how;
+        else if (a.has("resume"))
+          kept = a.str("resume") + " is as it was; go on from it with --resume " + a.str("resume") + how;
         std::fprintf(stderr, "lenet train: epoch %d: %s\n  %s\n", epoch, e.what(), kept.c_str());
         if (json)
           std::printf("{\"command\":\"train\",\"error\":%s,\"diverged\":true,\"epoch\":%d,\"checkpoint\":%s,"

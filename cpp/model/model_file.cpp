@@ -111,7 +111,9 @@ Config read_config(Reader& r, uint32_t version) {
   }
   for (uint32_t i = 0; i < kConfigBytes; ++i)
     if (!covered[i] && block[i] != 0)
-      throw Error("model file: reserved configuration byte " + std::to_string(i) + " is not zero");
+      throw Error("model file: reserved byte " + std::to_string(i) + " of the configuration block (file offset " +
+                  std::to_string(16 + i) + ") is " + std::to_string(block[i]) +
+                  ", not 0 (a later version may give it a meaning this reader would ignore)");
   return c;
 }
 

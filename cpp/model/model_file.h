@@ -28,8 +28,9 @@ struct ModelContents {
 };
 
 std::vector<uint8_t> encode_model(const ModelContents& m);
-// Checks the magic, version, length, checksum, configuration, class names and that every parameter is
-// finite; `expected_params(config)` must equal the stored count. Throws lenet::Error saying what is wrong.
+// Checks the magic, version, length, checksum, configuration (reserved bytes zero), class names and that
+// every parameter is finite (Network::load adds the C3 table's zeros, which need the layers' layout);
+// `expected_params(config)` must equal the stored count. Throws lenet::Error saying what is wrong.
 ModelContents decode_model(const uint8_t* data, size_t size, size_t (*expected_params)(const Config&));
 
 uint32_t crc32(const uint8_t* data, size_t size);

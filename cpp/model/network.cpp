@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 
 #include "kernels/kernels.h"
 #include "layers/layers.h"
 #include "layers/losses.h"
+#include "model/divergence_guard.h"
 #include "model/model_file.h"
 #include "layers/optimizers.h"
 #include "base/rng.h"
@@ -74,18 +76,6 @@ size_t count_params(const Config& c) {
   return total;
 }
 
-// True when none of the n floats is NaN or infinite: an OR over the exponent bits, which compilers
-// vectorise (a loop of std::isfinite that stops at the first bad value is not).
-bool all_finite(const float* p, size_t n) {
-  uint32_t bad = 0;
-  for (size_t i = 0; i < n; ++i) {
-    uint32_t bits;
-    std::memcpy(&bits, p + i, sizeof bits);
-    bad |= static_cast<uint32_t>((bits & 0x7F800000u) == 0x7F800000u);
-  }
-  return bad == 0;
-}
-
 // side: 28 or 32, whatever the network's input size (the network places them, see load_input).
 void check_images(const float* images, int n, int side) {
   if (side != 28 && side != 32)
@@ -137,9 +127,7 @@ struct Network::Impl {
   bool frozen[kLayerCount] = {};
   int64_t steps = 0;
   std::vector<std::string> class_names;       // empty: the digits
-  float reference_loss = -1;                  // the first step's loss, the yardstick for "exploded"
-  AlignedFloats saved_params;                 // the state before the current step, for divergence
-  std::vector<float> saved_opt;
+  DivergenceGuard guard;                      // watches params, optimizer and steps (see train_batch)
   std::vector<bool> active;                   // spans the optimizer updates (not frozen), see active_spans
   // Data-parallel training (set_threads): one replica per extra thread, each with its own buffers and
   // dropout stream; their parameters are copied from this one before every step.
@@ -169,6 +157,7 @@ struct Network::Impl {
     }
     Rng init_rng(c.seed);
     for (auto& layer : net.layers) layer->init(c.init, init_rng);
+    guard.watch(params.data(), params.size(), &optimizer, &steps);
     acts.resize(net.layers.size() + 1);
     dacts.resize(net.layers.size() + 1);
     // Buffers for one image now; the first batch sizes them (a network that only predicts stays small).
@@ -399,9 +388,11 @@ struct Network::Impl {
       std::copy(params.begin(), params.end(), r.params.begin());
       std::copy(std::begin(frozen), std::end(frozen), std::begin(r.frozen));
     }
-    pool->run([&](int k) {
+    auto part = [&](int k) {
       if (k < sp.parts) f(k == 0 ? *this : *replicas[static_cast<size_t>(k - 1)], k);
-    });
+    };
+    // A job that captures one reference fits inside std::function itself: no allocation per step.
+    pool->run([&part](int k) { part(k); });
   }
 
   // Forward, loss and backward of a checked batch, split over the threads; leaves the mean gradient over
@@ -517,35 +508,18 @@ TrainStats Network::train_batch(const float* images, const uint8_t* labels, int 
   check_labels(labels, n, config().classes);
   const LossResult r = m.loss_and_gradients(images, labels, n, side);
   auto diverged = [&](const std::string& why) {
-    throw DivergenceError("training diverged at step " + std::to_string(m.steps + 1) + ": " + why + " (learning rate " +
-                          std::to_string(m.optimizer.settings().learning_rate) +
-                          "); the weights are back to the last good step. Try a smaller learning rate.");
+    const int64_t failed = m.steps + 1;
+    const int64_t back = m.guard.restore();
+    char rate[32];
+    std::snprintf(rate, sizeof rate, "%g", static_cast<double>(m.optimizer.settings().learning_rate));
+    throw DivergenceError("training diverged at step " + std::to_string(failed) + ": " + why + " (learning rate " + rate +
+                          "); the weights and optimizer state are back to the last good step (" +
+                          (back == 0 ? std::string("the starting state") : "the state after step " + std::to_string(back)) +
+                          "). Try a smaller learning rate.");
   };
-  if (!std::isfinite(r.loss)) diverged(std::string("the loss became ") + (std::isnan(r.loss) ? "NaN" : "infinite"));
-  if (m.reference_loss < 0) m.reference_loss = r.loss;
-  if (r.loss > std::max(1e3f, 100.0f * m.reference_loss))
-    diverged("the loss exploded to " + std::to_string(r.loss));
-  if (!all_finite(m.grads.data(), m.grads.size())) diverged("a gradient became NaN or infinite");
-  m.saved_params = m.params;  // same size every step: no allocation after the first
-  m.optimizer.copy_to(m.saved_opt);
+  if (std::string why = m.guard.before_step(r.loss, m.grads.data()); !why.empty()) diverged(why);
   m.optimizer.step(m.spans, m.active_spans());
-  // A step that moves the weights by more than their whole size, and by more than 0.5 per weight (RMS),
-  // is a blow-up even where bounded activations (tanh, RBF) keep the loss finite.
-  const bool finite = all_finite(m.params.data(), m.params.size());
-  double before = 0, change = 0;
-  for (size_t i = 0; i < m.params.size(); ++i) {
-    const double p = m.params[i], q = m.saved_params[i];
-    before += q * q;
-    change += (p - q) * (p - q);
-  }
-  const double floor = 0.5 * std::sqrt(static_cast<double>(m.params.size()));
-  if (!finite || std::sqrt(change) > std::max(floor, std::sqrt(before))) {
-    m.params = m.saved_params;
-    m.optimizer.copy_from(m.saved_opt);
-    if (!finite) diverged("a weight became NaN or infinite");
-    diverged("one step changed the weights by " + std::to_string(std::sqrt(change)) +
-             ", more than their whole size " + std::to_string(std::sqrt(before)));
-  }
+  if (std::string why = m.guard.after_step(); !why.empty()) diverged(why);
   ++m.steps;
   return {r.loss, r.correct, n};
 }
@@ -651,12 +625,15 @@ std::vector<uint8_t> Network::save(bool float16) const {
 int Network::max_threads() {
   if (!kThreadsAvailable) return 1;
 #ifdef LENET_MAX_THREADS
-  const unsigned most = LENET_MAX_THREADS;  // the threaded WebAssembly build: its worker pool plus this thread
-#else
-  const unsigned most = 8;
-#endif
+  // The threaded WebAssembly build: its fixed worker pool plus this thread, and no more than the browser's
+  // cores, since the page asks for this many to train as fast as it can.
   const unsigned cores = std::thread::hardware_concurrency();
-  return static_cast<int>(std::clamp(cores, 1u, most));
+  return static_cast<int>(std::clamp(cores, 1u, static_cast<unsigned>(LENET_MAX_THREADS)));
+#else
+  // Natively 8 whatever the cores: threads beyond the cores take turns (the same results, no faster), so
+  // the threaded path runs, and is tested, on a one-core machine too.
+  return 8;
+#endif
 }
 
 int Network::threads() const { return static_cast<int>(impl_->replicas.size()) + 1; }
@@ -665,7 +642,7 @@ void Network::set_threads(int threads) {
   Impl& m = *impl_;
   if (threads < 1 || threads > max_threads()) {
     throw Error("threads " + std::to_string(threads) + " is outside 1.." + std::to_string(max_threads()) +
-                (kThreadsAvailable ? " (the cores here)"
+                (kThreadsAvailable ? ""
                                    : " (this WebAssembly build has no threads: the threaded build needs a "
                                      "cross-origin isolated page)"));
   }
@@ -690,9 +667,40 @@ void Network::set_threads(int threads) {
   m.replicas = std::move(replicas);
 }
 
+namespace {
+// With the paper's C3 table, the weights of the connections it leaves out are zero when a network is made and
+// stay zero in training (their gradients are masked), so a file with any other value there was not written
+// by this engine; masking them would silently change what the file's network computes.
+void check_c3_table(const Config& c, const std::vector<float>& params, const std::vector<ParamSpan>& spans,
+                    const std::vector<LayerId>& owner, const float* base) {
+  if (!c.c3_table) return;
+  size_t k = 0;
+  while (owner[k] != LayerId::C3) ++k;  // C3's first span is its weights [16][6][5][5]
+  const size_t offset = static_cast<size_t>(spans[k].param - base);
+  const std::vector<uint8_t>& table = c3_connection_table();  // [C3 map][S2 map]
+  constexpr int kMaps = 16, kInputs = 6, kTaps = 25;
+  for (int map = 0; map < kMaps; ++map)
+    for (int input = 0; input < kInputs; ++input) {
+      if (table[static_cast<size_t>(map * kInputs + input)]) continue;
+      for (int tap = 0; tap < kTaps; ++tap) {
+        const size_t i = offset + static_cast<size_t>((map * kInputs + input) * kTaps + tap);
+        if (params[i] != 0.0f) {
+          char value[32];
+          std::snprintf(value, sizeof value, "%g", static_cast<double>(params[i]));
+          throw Error("model file: parameter " + std::to_string(i) + " (C3 map " + std::to_string(map) +
+                      ", from S2 map " + std::to_string(input) + ") is " + value +
+                      ", but the C3 connection table leaves that connection out, so its weights must be 0");
+        }
+      }
+    }
+}
+}  // namespace
+
 Network Network::load(const uint8_t* data, size_t size) {
   ModelContents contents = decode_model(data, size, count_params);
   Network net(contents.config);
+  check_c3_table(contents.config, contents.params, net.impl_->spans, net.impl_->span_owner,
+                 net.impl_->params.data());
   std::copy(contents.params.begin(), contents.params.end(), net.impl_->params.begin());
   for (int i = 0; i < kLayerCount; ++i) net.impl_->frozen[i] = (contents.frozen >> i) & 1u;
   net.impl_->steps = static_cast<int64_t>(contents.steps);

@@ -44,8 +44,9 @@ struct Tensor {
   std::vector<float> data;
 };
 
-// Thrown by train_batch when a step produced NaN/Inf or an exploding loss; the weights and optimizer
-// state are already back to what they were before that step.
+// Thrown by train_batch when training diverges (NaN or infinity in the loss, gradient or weights, an
+// exploding loss, or weights running away; model/divergence_guard.cpp has the rules). The weights and the
+// optimizer state are already back to the last state whose loss was sane, which may be several steps back.
 struct DivergenceError : Error {
   using Error::Error;
 };
@@ -78,7 +79,7 @@ class Network {
   // its 32x32 field with a 2 px border) and side 32, whatever its input size; side 0 means input_size().
   //
   // labels: n values in 0..9. Runs forward, loss, backward and one optimizer step on the trainable
-  // (unfrozen) layers. Throws Error on bad arguments (nothing changes) and DivergenceError (weights restored).
+  // (unfrozen) layers. Throws Error on bad arguments (nothing changes) and DivergenceError (the last sane state restored: lower the learning rate and train on).
   TrainStats train_batch(const float* images, const uint8_t* labels, int n, int side = 0);
   // Eval mode (no dropout). probs, if given, receives [n][10] class probabilities.
   EvalStats evaluate(const float* images, const uint8_t* labels, int n, float* probs = nullptr, int side = 0);
@@ -116,7 +117,8 @@ class Network {
   // or when the threads cannot start (the network is then back on one thread).
   void set_threads(int threads);
   int threads() const;
-  // The most threads set_threads accepts here: 1 in the default WebAssembly build, else the cores (<= 8).
+  // The most threads set_threads accepts here: 1 in the default WebAssembly build, the cores (<= its pool
+  // plus one) in the threaded one, 8 natively whatever the cores (threads beyond them take turns).
   static int max_threads();
   int64_t steps() const;             // optimizer steps taken
 
@@ -124,7 +126,8 @@ class Network {
   // is not saved.
   // float16: the parameters stored as IEEE half precision (a file half the size; version 2).
   std::vector<uint8_t> save(bool float16 = false) const;
-  // Validates everything (magic, version, sizes, configuration, checksum, finite weights) before building;
+  // Validates everything (magic, version, sizes, configuration and its reserved bytes, checksum, finite
+  // weights, zeros where the C3 table leaves a connection out) before building;
   // throws Error saying what is wrong.
   static Network load(const uint8_t* data, size_t size);
 

@@ -49,6 +49,7 @@ TrainingSession::TrainingSession(Network& net, const Dataset& train, const Datas
   if (!(options.decay > 0.0f && options.decay <= 1.0f)) throw Error("the learning-rate decay must be in (0, 1]");
   if (options.evals_per_epoch < 0 || options.evals_per_epoch > 1000) throw Error("evaluations per epoch must be 0..1000");
   if (options.eval_limit < 0) throw Error("the evaluation limit must be >= 0");
+  if (options.warmup < 0 || options.warmup > 1000000) throw Error("warmup must be 0..1000000 steps");
   if (options.augment) check_augment_ranges(options.augmentation);
   check_set(train, "training set", net.classes());
   check_set(held_out, "held-out set", net.classes());
@@ -79,10 +80,13 @@ void TrainingSession::start_epoch() {
 float TrainingSession::scheduled_rate() const {
   const double per_epoch = train_.count;
   const double fraction = ((epoch_ - 1) * per_epoch + position_) / (options_.epochs * per_epoch);
+  // Warm-up: four stacked sigmoids (classic) can saturate in their first steps at a rate they later train
+  // well at, and then sit at chance for the whole run.
+  const double warm = steps_ < options_.warmup ? static_cast<double>(steps_ + 1) / options_.warmup : 1.0;
   switch (options_.schedule) {
-    case ScheduleKind::constant: return base_rate_;
-    case ScheduleKind::linear: return static_cast<float>(base_rate_ * (1.0 - 0.9 * fraction));
-    case ScheduleKind::epoch: return static_cast<float>(base_rate_ * std::pow(options_.decay, epoch_ - 1));
+    case ScheduleKind::constant: return static_cast<float>(base_rate_ * warm);
+    case ScheduleKind::linear: return static_cast<float>(base_rate_ * warm * (1.0 - 0.9 * fraction));
+    case ScheduleKind::epoch: return static_cast<float>(base_rate_ * warm * std::pow(options_.decay, epoch_ - 1));
   }
   return base_rate_;
 }
@@ -133,8 +137,9 @@ SessionReport TrainingSession::run(int max_steps) {
       r.epoch = epoch_;
       r.done = train_.count;
       if (held_out_.count > 0) {
-        r.held_out = evaluate(0);
+        r.held_out = evaluate(0, &predicted_);
         r.evaluated = r.full = true;
+        r.predicted = &predicted_;
       }
       ++epoch_;
       if (!finished()) start_epoch();

@@ -33,6 +33,7 @@ struct SessionOptions {
   AugmentRanges augmentation;  // its ranges
   ScheduleKind schedule = ScheduleKind::constant;
   float decay = 1.0f;     // ScheduleKind::epoch: the factor per epoch, in (0, 1]
+  int warmup = 0;         // the first `warmup` steps ramp the rate up linearly from base/warmup (any schedule)
   int evals_per_epoch = 0;  // quick held-out evaluations within each epoch, on the first eval_limit images
   int eval_limit = 0;       // images of a quick evaluation (0: all); an epoch's end always evaluates all
 };
@@ -53,6 +54,8 @@ struct SessionReport {
   bool evaluated = false;  // this call ended with a held-out evaluation:
   bool full = false;       //   of the whole held-out set (else its first eval_limit images)
   EvalStats held_out{};
+  const std::vector<uint8_t>* predicted = nullptr;  // full evaluations: each held-out image's class (valid
+                                                    // until the next run() or evaluate())
 };
 
 class TrainingSession {
@@ -90,6 +93,7 @@ class TrainingSession {
   std::vector<uint8_t> labels_;
   std::vector<float> eval_chunk_;  // held-out images, a chunk at a time
   std::vector<float> eval_probs_;
+  std::vector<uint8_t> predicted_;  // the last full evaluation's classes
   int64_t steps_ = 0;
   int epoch_ = 1;
   int position_ = 0;     // samples of this epoch trained

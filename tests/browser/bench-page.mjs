@@ -9,7 +9,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { STROKES, drawWithMouse, launch, prediction, repo, startServer } from './helpers.mjs';
+import { STROKES, drawWithMouse, prediction, repo, startSuite, startTraining } from './helpers.mjs';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(name);
@@ -20,40 +20,41 @@ const epochs = arg('--epochs', 5);
 // --threads all|spare|one: the page's Threads setting for the training run (default all: the fastest)
 const threadsChoice = process.argv.includes('--threads') ? process.argv[process.argv.indexOf('--threads') + 1] : 'all';
 
-const server = await startServer();
-const browser = await launch();
+const suite = await startSuite();
 try {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
+  // Every response's body size by path, and the requests still in flight.
   const sizes = new Map();
-  page.on('response', async (r) => {
-    try {
-      sizes.set(new URL(r.url()).pathname, (await r.body()).length);
-    } catch {
-      // a response without a body (redirect, aborted): nothing to count
-    }
+  const bodies = [];
+  const inflight = new Set();
+  let settle = null;
+  const finished = (r) => {
+    inflight.delete(r);
+    if (!inflight.size) settle?.();
+  };
+  let t0;
+  const { page, log, close } = await suite.open({
+    beforeGoto: (p) => {
+      p.on('request', (r) => inflight.add(r));
+      p.on('requestfinished', finished);
+      p.on('requestfailed', finished);
+      // a response without a body (a redirect, an aborted request) counts nothing
+      p.on('response', (r) => bodies.push(r.body().then((b) => sizes.set(new URL(r.url()).pathname, b.length), () => {})));
+      t0 = Date.now();
+    },
   });
-  context.on('weberror', (e) => console.error(e.error().message));
-
-  const t0 = Date.now();
-  await page.goto(server.url);
-  await page.waitForSelector('body[data-ready="true"]');
   const readyMs = Date.now() - t0;
   await drawWithMouse(page, STROKES.digits.find((d) => d.set === 'mouse' && d.label === 3));
   const drawn = await prediction(page);
   const firstClassificationMs = Date.now() - t0;
   const replayMs = firstClassificationMs - readyMs;
 
-  await page.waitForTimeout(500);
+  // everything the page asked for so far has arrived, and every body has been read
+  if (inflight.size) await new Promise((r) => (settle = r));
+  await Promise.all(bodies);
   const transfer = [...sizes].filter(([p]) => !p.startsWith('/data/'));
   const transferBytes = transfer.reduce((s, [, n]) => s + n, 0);
 
-  const form = page.locator('#train-form');
-  await form.getByLabel('Preset').selectOption('modern');
-  await form.getByLabel('Epochs').fill(String(epochs));
-  await form.getByLabel('Threads').selectOption(threadsChoice);
-  const start = Date.now();
-  await page.getByTestId('train-start').click();
+  const start = await startTraining(page, { preset: 'modern', epochs, threads: threadsChoice });
   const reached = await page.waitForFunction((t) => {
     const v = Number(document.querySelector('[data-testid="test-accuracy"]').textContent || 0);
     const done = /^Done/.test(document.querySelector('#progress-text').textContent);
@@ -63,7 +64,7 @@ try {
   const progress = await page.locator('#progress-text').textContent();
 
   const result = {
-    browser: browser.version(),
+    browser: suite.browser.version(),
     build: (await page.locator('#engine-status').textContent()).split(' · ')[0],
     crossOriginIsolated: await page.evaluate(() => globalThis.crossOriginIsolated === true),
     trainingThreads: Number(await page.locator('#train-progress').getAttribute('data-threads')),
@@ -79,7 +80,8 @@ try {
   mkdirSync(join(repo, 'build/artifacts'), { recursive: true });
   writeFileSync(join(repo, 'build/artifacts/bench-page.json'), `${JSON.stringify(result, null, 2)}\n`);
   console.log(JSON.stringify(result, null, 2));
+  for (const e of log.errors) console.error(e);
+  await close({ clean: false });
 } finally {
-  await browser.close();
-  await server.stop();
+  await suite.stop();
 }

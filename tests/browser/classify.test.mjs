@@ -2,22 +2,13 @@
 // finger, and check the shipped model classifies them, the 28x28 view is shown and nothing else happens
 // (no console errors, no request leaving the origin, no page scroll under a finger).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import {
-  STROKES, drawWithMouse, drawWithTouch, launch, openPage, prediction, preprocessedInk, probabilities, startServer,
+  STROKES, browserSuite, classified, drawWithMouse, finger, prediction, preprocessedInk, probabilities,
 } from './helpers.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const suite = browserSuite();
 
 function digits(set) {
   const list = STROKES.digits.filter((d) => d.set === set);
@@ -26,14 +17,14 @@ function digits(set) {
 }
 
 test('mouse: at least 9 of 10 traced MNIST test digits are classified correctly', async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const { page, log } = await openPage(context, server.url);
+  const { page, close } = await suite.open();
   assert.equal(await prediction(page), '', 'an empty canvas shows no prediction');
   assert.equal((await probabilities(page)).filter((p) => !Number.isNaN(p)).length, 0, 'no bars before drawing');
 
   const results = [];
   for (const digit of digits('mouse')) {
     await page.getByTestId('clear').click();
+    await classified(page, 0);
     assert.equal(await prediction(page), '', 'cleared canvas shows no prediction');
     await drawWithMouse(page, digit);
     const got = await prediction(page);
@@ -45,49 +36,44 @@ test('mouse: at least 9 of 10 traced MNIST test digits are classified correctly'
   }
   const correct = results.filter((r) => r[0] === r[3]).length;
   assert.ok(correct >= 9, `mouse: ${correct}/10 correct (${results.join(' ')})`);
-  assert.deepEqual(log.errors, []);
-  assert.deepEqual(log.foreign, []);
-  await context.close();
+  await close();
 });
 
 test('prediction updates while drawing, before the pen is lifted', async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const { page, log } = await openPage(context, server.url);
+  const { page, close } = await suite.open();
   const box = await page.getByTestId('draw-canvas').boundingBox();
-  // a long vertical stroke, held down: the throttled prediction must appear during the stroke
+  // a long vertical stroke, held down: the throttled prediction must appear during the stroke ('0+': no
+  // finished stroke, one in progress, in the page's count of what the shown result covers)
   await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.15);
   await page.mouse.down();
   for (let i = 1; i <= 30; i++) {
     await page.mouse.move(box.x + box.width * (0.5 - i * 0.003), box.y + box.height * (0.15 + i * 0.023));
-    await page.waitForTimeout(10);
   }
-  await page.waitForTimeout(150);
+  await classified(page, '0+');
   assert.notEqual(await prediction(page), '', 'a prediction is shown while the pen is still down');
   await page.mouse.up();
+  await classified(page, 1);
   assert.equal(await prediction(page), '1', 'a single vertical stroke is a 1');
   // undo removes the only stroke: back to no prediction
   await page.getByRole('button', { name: 'Undo', exact: true }).click();
+  await classified(page, 0);
   assert.equal(await prediction(page), '');
   assert.equal(await preprocessedInk(page), 0);
-  assert.deepEqual(log.errors, []);
-  await context.close();
+  await close();
 });
 
 test('touch on a 360 px phone: at least 9 of 10 classified, and the page does not scroll', async () => {
-  const context = await browser.newContext({
-    viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, hasTouch: true, isMobile: true,
+  const { page, context, close } = await suite.open({
+    viewport: { width: 360, height: 740 }, context: { deviceScaleFactor: 2, hasTouch: true, isMobile: true },
   });
-  const { page, log } = await openPage(context, server.url);
-  const cdp = await context.newCDPSession(page);
+  const touch = finger(page, await context.newCDPSession(page));
   await page.getByTestId('draw-canvas').scrollIntoViewIfNeeded();
   const scrollBefore = await page.evaluate(() => [window.scrollX, window.scrollY, window.visualViewport.scale]);
   const results = [];
   for (const digit of digits('touch')) {
-    // A tap right after the last touch of the drawing reads as a double tap; a person pauses too.
-    await page.waitForTimeout(400);
-    await page.getByTestId('clear').tap();
-    await page.waitForFunction(() => document.body.dataset.classified === '0', null, { timeout: 5_000 });
-    await drawWithTouch(page, digit, cdp);
+    await touch.tap(page.getByTestId('clear'));
+    await classified(page, 0);
+    await touch.draw(digit);
     results.push(`${digit.label}->${await prediction(page)}`);
     assert.ok((await preprocessedInk(page)) > 20, 'the preprocessed 28x28 view shows the digit');
   }
@@ -98,7 +84,5 @@ test('touch on a 360 px phone: at least 9 of 10 classified, and the page does no
   // nothing wider than the phone's screen
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `page is ${overflow}px wider than a 360 px screen`);
-  assert.deepEqual(log.errors, []);
-  assert.deepEqual(log.foreign, []);
-  await context.close();
+  await close();
 });

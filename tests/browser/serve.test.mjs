@@ -5,13 +5,15 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 
-import { startServer } from './helpers.mjs';
+import { browserSuite } from './helpers.mjs';
 
 let dir;
-let server;
-before(async () => {
+const suite = browserSuite({ browser: false, server: () => ({ root: site() }) });
+after(() => dir && rmSync(dir, { recursive: true, force: true }));
+
+function site() {
   dir = mkdtempSync(join(tmpdir(), 'lenet-serve-'));
   const site = join(dir, 'site');
   mkdirSync(join(site, 'models'), { recursive: true });
@@ -22,16 +24,12 @@ before(async () => {
   writeFileSync(join(site, 'models', 'm.bin'), Buffer.alloc(10));
   writeFileSync(join(dir, 'secret.txt'), 'outside the site');
   symlinkSync(join(dir, 'secret.txt'), join(site, 'link.txt'));
-  server = await startServer({ root: site });
-});
-after(async () => {
-  await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+  return site;
+}
 
 // Raw request, so paths reach the server exactly as written (fetch would normalise '..').
 function get(path, method = 'GET') {
-  const { port } = new URL(server.url);
+  const { port } = new URL(suite.server.url);
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, method }, (res) => {
       let body = '';

@@ -3,11 +3,16 @@
 // drawing and classifying all along; after each epoch sample the training worker's wasm heap and malloc'd
 // bytes, the page's wasm heap, and the page's JS heap (after a garbage collection). Memory must stop growing
 // after the first epochs. A script, not a test (it takes minutes); it prints JSON and exits 1 on growth.
+// Sampling does not hold training back: where it falls behind (a slow or busy machine, a small --images),
+// a sample covers the epochs that passed, labelled with the latest, and a pause due while the run has
+// already ended is left out; the summary counts the pauses and switches made.
 //   node tests/browser/soak.mjs [--epochs 30] [--images 12000]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { STROKES, drawWithMouse, launch, openPage, repo, startServer } from './helpers.mjs';
+import {
+  STROKES, redraw, repo, resumeTraining, startSuite, startTraining,
+} from './helpers.mjs';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(name);
@@ -16,38 +21,52 @@ const arg = (name, dflt) => {
 const EPOCHS = arg('--epochs', 30);
 const IMAGES = arg('--images', 12000);
 
-const server = await startServer();
-const browser = await launch();
+// Presses Pause if the run is training, checked and pressed in one turn of the page; then waits for the
+// worker to confirm, or for the run's end if its last report was already on the way. True if it paused.
+async function pauseIfTraining(page) {
+  const pressed = await page.evaluate(() => {
+    const pause = document.querySelector('[data-testid="train-pause"]');
+    if (pause.disabled || pause.textContent !== 'Pause') return false;
+    pause.click();
+    return true;
+  });
+  if (!pressed) return false;
+  await page.waitForFunction(() => document.querySelector('[data-testid="train-pause"]').textContent === 'Resume' ||
+    /^Done/.test(document.getElementById('progress-text').textContent));
+  return page.evaluate(() => document.querySelector('[data-testid="train-pause"]').textContent === 'Resume');
+}
+
+const suite = await startSuite();
 const samples = [];
 let failure = null;
+let pauses = 0;
+let switches = 0;
 try {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const { page, log } = await openPage(context, server.url);
+  const { page, context, log, close } = await suite.open();
   const cdp = await context.newCDPSession(page);
   await cdp.send('Performance.enable');
-  const form = page.locator('#train-form');
-  await form.getByLabel('Preset').selectOption('modern');
-  await form.getByLabel('Epochs').fill(String(EPOCHS));
-  await form.getByLabel('Training images').selectOption(String(IMAGES));
-  await form.getByLabel('Threads').selectOption('all'); // the threaded build on every core
-  await page.getByTestId('train-start').click();
+  // the threaded build on every core
+  await startTraining(page, { preset: 'modern', epochs: EPOCHS, images: IMAGES, threads: 'all' });
   const digit = STROKES.digits.find((d) => d.set === 'mouse' && d.label === 4);
   const started = Date.now();
-  for (let epoch = 1; epoch <= EPOCHS; epoch++) {
-    await page.waitForFunction((e) => Number(document.getElementById('train-progress').dataset.epoch) >= e, epoch,
-      { timeout: 600_000, polling: 250 });
-    if (epoch % 5 === 0 && epoch < EPOCHS) {
-      await page.getByTestId('train-pause').click(); // pause ...
-      await page.waitForTimeout(300);
-      await page.getByTestId('train-pause').click(); // ... and resume
+  const crossed = (every, from, to) => Math.floor(to / every) > Math.floor(from / every) && to < EPOCHS;
+  for (let sampled = 0; sampled < EPOCHS;) {
+    const epoch = await page.waitForFunction((e) => {
+      const now = Number(document.getElementById('train-progress').dataset.epoch);
+      return now > e ? now : false;
+    }, sampled, { timeout: 600_000, polling: 250 }).then((h) => h.jsonValue());
+    if (crossed(5, sampled, epoch) && await pauseIfTraining(page)) {
+      pauses++;
+      await resumeTraining(page);
     }
-    if (epoch % 10 === 0 && epoch < EPOCHS) {
+    if (crossed(10, sampled, epoch)) {
       await page.locator('#model-select').selectOption('classic');
       await page.waitForFunction(() => /classic/.test(document.querySelector('#model-info').textContent));
       await page.locator('#model-select').selectOption('custom');
+      switches++;
     }
-    await page.getByTestId('clear').click();
-    await drawWithMouse(page, digit);
+    sampled = epoch;
+    await redraw(page, digit);
     await cdp.send('HeapProfiler.collectGarbage');
     const { metrics } = await cdp.send('Performance.getMetrics');
     const jsHeap = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value;
@@ -62,10 +81,9 @@ try {
     console.error(JSON.stringify(samples.at(-1)));
   }
   if (log.errors.length) failure = `console errors: ${log.errors.join('; ')}`;
-  await context.close();
+  await close({ clean: false });
 } finally {
-  await browser.close();
-  await server.stop();
+  await suite.stop();
 }
 
 // Growth after the first epochs: wasm figures must be flat from epoch 2 on; the JS heap may wander with the
@@ -76,6 +94,9 @@ const summary = {
   epochs: EPOCHS,
   images: IMAGES,
   seconds: samples.at(-1)?.seconds,
+  samples: samples.length,
+  pauses,
+  switches,
   workerWasmHeapFlat: flat('workerWasmHeap'),
   workerMallocFlat: flat('workerMalloc'),
   pageWasmHeapFlat: flat('pageWasmHeap'),

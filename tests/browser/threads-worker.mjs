@@ -38,6 +38,15 @@ self.onmessage = async () => {
     out.maxThreads = lenet.maxThreads;
     out.hardwareConcurrency = self.navigator.hardwareConcurrency;
     const b = batch(7);
+    if (lenet.maxThreads < 2) {
+      // One core (e.g. under taskset): more than one thread is refused with a message, and that is all.
+      const net = lenet.create({ preset: 'modern', seed: 3 });
+      attempt('tooManyThreads', () => net.setThreads(2));
+      out.stillTrains = net.trainBatch(b.images, b.labels).count;
+      net.dispose();
+      self.postMessage(out);
+      return;
+    }
 
     // One step on two threads against the same step on one (no dropout): the same weights up to rounding.
     const one = lenet.create({ preset: 'modern', dropout: 0, seed: 3 });

@@ -67,15 +67,24 @@ if [ "$(nproc)" -ge 2 ]; then
     && pass "train --threads 2 learns as one thread does" || fail "train --threads 2: $(head -c 400 "$T/t.json")"
 fi
 
-# A diverging resumed run exits 2 and leaves the checkpoint as it was.
-before=$(md5sum <"$T/ck.bin")
+# A diverging resumed run exits 2 with a message and leaves the checkpoint byte for byte as it was; resumed
+# from it at a smaller rate, training goes on.
+cp "$T/ck.bin" "$T/ck-before.bin"
 "$L" train --resume "$T/ck.bin" --lr 1000 --train-limit 1280 --test-limit 100 --epochs 2 --checkpoint "$T/ck.bin" \
   --json >"$T/d.json" 2>"$T/d.err"
 rc=$?
 [ "$rc" = 2 ] && pass "divergence -> exit 2" || fail "divergence -> exit $rc: $(cat "$T/d.err")"
+grep -q "training diverged at step .*back to the last good step" "$T/d.err" && grep -qF -- "$T/ck.bin is as it was; go on from it with --resume" "$T/d.err" \
+  && pass "divergence message" || fail "divergence message: $(cat "$T/d.err")"
 [ "$(json "$T/d.json" 'd["diverged"], d["checkpointEpoch"]')" = "(True, 0)" ] && pass "divergence JSON" \
   || fail "divergence JSON: $(cat "$T/d.json")"
-[ "$(md5sum <"$T/ck.bin")" = "$before" ] && pass "checkpoint intact after divergence" || fail "checkpoint changed"
+cmp -s "$T/ck.bin" "$T/ck-before.bin" && pass "checkpoint intact after divergence" || fail "checkpoint changed"
+"$L" train --resume "$T/ck.bin" --lr 0.0005 --train-limit 1280 --test-limit 100 --epochs 1 --checkpoint "$T/ck.bin" \
+  --json >"$T/r.json" 2>"$T/r.err"
+rc=$?
+[ "$rc" = 0 ] && [ "$(json "$T/r.json" 'd["steps"], d["epochs"][0]["learningRate"] == 0.0005')" = "(30, True)" ] \
+  && ! cmp -s "$T/ck.bin" "$T/ck-before.bin" && pass "resumed at a smaller rate after divergence: 10 more steps, new checkpoint" \
+  || fail "resume after divergence -> exit $rc: $(cat "$T/r.err") $(head -c 300 "$T/r.json")"
 
 # eval: the confusion matrix adds up to the count and its diagonal to the accuracy.
 "$L" eval --model "$T/a.bin" --limit 700 --json >"$T/e.json" || fail "eval"

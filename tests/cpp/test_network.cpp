@@ -6,6 +6,7 @@
 
 #include "gradcheck.h"
 #include "data/idx.h"
+#include "layers/layers.h"
 #include "model/model_file.h"
 #include "model/network.h"
 #include "base/rng.h"
@@ -141,29 +142,37 @@ TEST_CASE("bad arguments get clear errors and change nothing") {
   CHECK_THROWS_WITH_AS(Network{bad}, "invalid configuration: inputSize must be 28 or 32", Error);
 }
 
-TEST_CASE("a diverging learning rate stops with an error and the last good weights") {
+TEST_CASE("a diverging learning rate stops with an error and the last sane weights, and training goes on") {
   for (const char* name : {"modern", "classic", "lecun1998"}) {
     Config c = preset(name);
     c.learning_rate = 100.0f;
     Network net(c);
     Samples s = mnist_samples(32, net.input_size());
     bool diverged = false;
-    std::vector<uint8_t> last_good;
+    std::vector<std::vector<uint8_t>> saved;  // saved[k]: the model after k steps
     for (int step = 0; step < 50 && !diverged; ++step) {
-      last_good = net.save();
+      saved.push_back(net.save());
       try {
         net.train_batch(s.images.data(), s.labels.data(), s.n);
       } catch (const DivergenceError& e) {
         diverged = true;
         MESSAGE(std::string(name) << ": " << std::string(e.what()));
-        CHECK(std::string(e.what()).find("training diverged at step") == 0);
+        CHECK(std::string(e.what()).find("training diverged at step " + std::to_string(step + 1) + ": ") == 0);
+        CHECK(std::string(e.what()).find("back to the last good step") != std::string::npos);
       }
     }
     CHECK_MESSAGE(diverged, std::string(name) << " did not report divergence at learning rate 100");
-    CHECK(net.save() == last_good);
+    // Back to one of the states training went through, step count and all, not merely the one before the
+    // step that failed.
+    REQUIRE(net.steps() < static_cast<int64_t>(saved.size()));
+    CHECK(net.save() == saved[static_cast<size_t>(net.steps())]);
     std::vector<float> probs(10 * s.n);
     net.predict(probs.data(), s.images.data(), s.n);
     for (float p : probs) CHECK(std::isfinite(p));
+    net.set_learning_rate(preset(name).learning_rate);
+    const int64_t before = net.steps();
+    for (int step = 0; step < 3; ++step) CHECK_NOTHROW(net.train_batch(s.images.data(), s.labels.data(), s.n));
+    CHECK(net.steps() == before + 3);
   }
 }
 
@@ -268,5 +277,56 @@ TEST_CASE("every kind of corrupt model file is refused with a message saying wha
   b[92] = 0xFF, b[93] = 0xFF, b[94] = 0xFF, b[95] = 0x7F;  // the parameter count
   CHECK(contains(load_error(b), "truncated"));
   // The network in hand is untouched by all of this.
+  CHECK(net.save() == good);
+}
+
+TEST_CASE("the loader refuses what the format forbids: reserved bytes, weights the C3 table leaves out") {
+  Network net(preset("lecun1998"));
+  const std::vector<uint8_t> good = net.save();
+  // Every reserved byte of the configuration block (16 bytes into the file): 6-7 and 56-63.
+  for (int at : {6, 7, 56, 59, 63}) {
+    std::vector<uint8_t> b = good;
+    b[static_cast<size_t>(16 + at)] = 1;
+    CHECK(contains(load_error(b), "checksum mismatch"));  // the checksum still comes first
+    reseal(b);
+    const std::string message = load_error(b);
+    CHECK_MESSAGE(contains(message, ("reserved byte " + std::to_string(at) + " of the configuration block").c_str()),
+                  message);
+    CHECK(contains(message, "is 1, not 0"));
+  }
+
+  // C3's weights follow C1's and S2's parameters: [16 maps][6 inputs][5][5].
+  const size_t c3 = net.weights(LayerId::C1).data.size() + net.biases(LayerId::C1).data.size() +
+                    net.weights(LayerId::S2).data.size() + net.biases(LayerId::S2).data.size();
+  const std::vector<uint8_t>& table = c3_connection_table();
+  auto with_weight = [&](const std::vector<uint8_t>& bytes, int map, int input, int tap, float v) {
+    std::vector<uint8_t> b = bytes;
+    const size_t i = c3 + static_cast<size_t>((map * 6 + input) * 25 + tap);
+    std::memcpy(&b[96 + 4 * i], &v, 4);
+    reseal(b);
+    return b;
+  };
+  REQUIRE(table[0 * 6 + 3] == 0);  // Table I: C3 map 0 does not see S2 map 3
+  REQUIRE(table[0 * 6 + 0] == 1);
+  const std::string message = load_error(with_weight(good, 0, 3, 7, 0.25f));
+  CHECK_MESSAGE(contains(message, ("parameter " + std::to_string(c3 + 3 * 25 + 7) + " (C3 map 0, from S2 map 3) is 0.25").c_str()),
+                message);
+  CHECK(contains(message, "connection table leaves that connection out"));
+  // Every excluded connection is checked, up to the last one (map 15 sees every S2 map), and any value.
+  REQUIRE(table[14 * 6 + 4] == 0);
+  REQUIRE(table[14 * 6 + 5] == 1);
+  const std::string last = load_error(with_weight(good, 14, 4, 24, -1e-9f));
+  CHECK_MESSAGE(contains(last, "(C3 map 14, from S2 map 4) is -1e-09"), last);
+  // A connected weight may be anything, and minus zero is zero.
+  CHECK(load_error(with_weight(good, 0, 0, 7, 0.25f)) == "(loaded)");
+  CHECK(load_error(with_weight(good, 0, 3, 7, -0.0f)) == "(loaded)");
+  // Without the table every C3 weight is a real connection.
+  Network full(preset("modern"));
+  CHECK(!full.config().c3_table);
+  std::vector<uint8_t> b = full.save();
+  const float v = 0.25f;
+  std::memcpy(&b[96 + 4 * (156 + 3 * 25 + 7)], &v, 4);
+  reseal(b);
+  CHECK(load_error(b) == "(loaded)");
   CHECK(net.save() == good);
 }

@@ -141,6 +141,18 @@ TEST_CASE("session: schedules and drop_last") {
     CHECK(rates[1] == doctest::Approx(0.0005));
     CHECK(rates[2] == doctest::Approx(0.00025));
   }
+  SUBCASE("warmup: the rate ramps up over the first steps, then follows the schedule") {
+    Network net(small_batches("modern", 10));
+    SessionOptions o;
+    o.warmup = 4;
+    TrainingSession session(net, train, none, o);
+    std::vector<float> rates;
+    for (int i = 0; i < 6; ++i) rates.push_back(session.run(1).learning_rate);
+    CHECK(rates[0] == doctest::Approx(0.00025));
+    CHECK(rates[1] == doctest::Approx(0.0005));
+    CHECK(rates[3] == doctest::Approx(0.001));
+    CHECK(rates[5] == doctest::Approx(0.001));
+  }
   SUBCASE("drop_last: an epoch is the whole batches only") {
     Network net(small_batches("modern", 32));
     SessionOptions o;

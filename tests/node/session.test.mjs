@@ -29,12 +29,14 @@ test('a session trains every preset on 28x28 MNIST, evaluates as it goes, and en
     assert.ok(quick.every((r) => r.heldOut.count === 100));
     assert.deepEqual(ends.map((r) => [r.epoch, r.heldOut.count, r.heldOut.full]),
       Array.from({ length: epochs }, (_, i) => [i + 1, 300, true]));
+    assert.ok(ends.every((r) => r.heldOut.predicted.length === 300) && quick.every((r) => !r.heldOut.predicted));
     const last = reports.at(-1);
     assert.ok(last.finished && last.fraction === 1 && last.steps === epochs * Math.ceil(1500 / 32));
     assert.ok(last.learningRate < 0.2 * reports[0].learningRate, `${preset}: the linear schedule decays`);
     const { accuracy, correct, predicted } = session.evaluate({ predictions: true });
     assert.equal(predicted.length, 300);
     assert.equal(predicted.reduce((s, p, i) => s + (p === heldOut.labels[i]), 0), correct);
+    assert.deepEqual(ends.at(-1).heldOut.predicted, predicted);
     console.log(`# ${preset}: held-out accuracy after ${epochs} epochs of 1,500: ${(100 * accuracy).toFixed(1)} %`);
     assert.ok(accuracy > 0.5, `${preset} learns (chance is 10 %)`);
     assert.throws(() => session.run(1), /the training session has finished/);

@@ -1,6 +1,7 @@
 // The training settings the page and the <lenet-trainer> element start from (web/train-defaults.js) make
-// every preset learn for every seed tried, not only for the default one: the page's loop (web/train-worker.js:
-// seeded shuffle, one pass over the 12,000-digit subset, the preset's schedule) and the element's loop
+// every preset learn for every seed tried, not only for the default one: the page's run (the training
+// worker's session with the same networkOptions and sessionOptions: one pass over the 12,000-digit subset,
+// the preset's schedule) and the element's loop
 // (web/widget/elements.js: samples drawn with replacement from the seed, constant rate), run through the
 // JavaScript API on the same MNIST digits the page serves (the first 12,000 training, first 500 test).
 // With classic at its preset's 0.01 the page's loop ends at chance (13.4 %) for seed 8 and the element's
@@ -10,7 +11,7 @@ import { test } from 'node:test';
 
 import { loadLeNet } from '../../web/lenet.js';
 import { padImages } from '../../web/images.js';
-import { TRAIN_DEFAULTS, scheduledRate, seededRandom, shuffle } from '../../web/train-defaults.js';
+import { TRAIN_DEFAULTS, networkOptions, scheduledRate, seededRandom, sessionOptions, shuffle } from '../../web/train-defaults.js';
 import { mnist } from './helpers.mjs';
 
 const TRAIN = mnist('train', 12000);
@@ -36,24 +37,15 @@ function create(preset, seed) {
   return { net, d, pix: side * side, ...paddedTo(side) };
 }
 
-// One epoch as the page trains it; returns the held-out accuracy.
+// One epoch as the page's worker trains it (web/train-worker.js); returns the held-out accuracy.
 function pageRun(preset, seed) {
-  const { net, d, pix, images, heldOut } = create(preset, seed);
+  const settings = { ...TRAIN_DEFAULTS[preset], preset, seed, epochs: 1 };
+  const net = lenet.create(networkOptions(settings));
   try {
-    const order = Int32Array.from({ length: TRAIN.count }, (_, i) => i);
-    shuffle(order, seededRandom(seed));
-    const bi = new Uint8Array(d.batchSize * pix);
-    const bl = new Uint8Array(d.batchSize);
-    for (let start = 0; start + d.batchSize <= TRAIN.count; start += d.batchSize) {
-      for (let i = 0; i < d.batchSize; i++) {
-        const k = order[start + i];
-        bi.set(images.subarray(k * pix, (k + 1) * pix), i * pix);
-        bl[i] = TRAIN.labels[k];
-      }
-      net.setLearningRate(scheduledRate(d.learningRate, d.schedule, start / TRAIN.count));
-      net.trainBatch(bi, bl);
-    }
-    return net.evaluate(heldOut, HELD_OUT.labels).accuracy;
+    const session = net.startTraining(TRAIN, sessionOptions(settings, HELD_OUT));
+    let last;
+    while (!session.finished) last = session.run(64);
+    return last.heldOut.accuracy;
   } finally {
     net.dispose();
   }

@@ -35,11 +35,32 @@ export interface LeNetTrainerElement extends HTMLElement {
   readonly network: Network | null;
 }
 
+/**
+ * <lenet-explain for size>: why the pad with id `for` says what it says: where more ink would raise (red) or
+ * lower (blue) the probability of the digit it predicts, from the network's own gradients. data-state
+ * (idle, shown, error), data-digit, data-versus (the runner-up, when the network is sure to float precision
+ * and the digit is weighed against it).
+ */
+export interface LeNetExplainElement extends HTMLElement {
+  /** The field shown, inputSize x inputSize: d log p(digit) / d input, or with data-versus minus d log p(versus) / d input; null before a drawing. */
+  readonly gradient: Float32Array | null;
+}
+
+/**
+ * <lenet-fool for target size max-steps>: "Fool it": the smallest change of the pad's drawing, by gradient steps on
+ * the input (net.adversarial; at most max-steps of them, 1000 by default), that makes the network say the
+ * chosen digit. data-state (idle, empty, already,
+ * running, fooled, not-fooled), data-target, data-prediction, data-p (the probability of data-prediction).
+ */
+export interface LeNetFoolElement extends HTMLElement {}
+
 declare global {
   interface HTMLElementTagNameMap {
     'lenet-pad': LeNetPadElement;
     'lenet-maps': LeNetMapsElement;
     'lenet-trainer': LeNetTrainerElement;
+    'lenet-explain': LeNetExplainElement;
+    'lenet-fool': LeNetFoolElement;
   }
   interface HTMLElementEventMap {
     'lenet-classify': CustomEvent<Classification | null>;

@@ -6,6 +6,7 @@ import { hasSimd, loadLeNet } from '../lenet.js';
 import createSimd from '../lenet-simd.mjs';
 import createNoSimd from '../lenet-nosimd.mjs';
 import { defineElements } from './elements.js';
+import { defineExplainElements } from './explain.js';
 import { MODELS, NOSIMD_WASM, SIMD_WASM } from './embedded.js';
 import { createRuntime } from './runtime.js';
 
@@ -19,7 +20,7 @@ function bytes(base64) {
 const embedded = {};
 for (const [name, base64] of Object.entries(MODELS)) embedded[name] = bytes(base64);
 
-defineElements(createRuntime({
+const runtime = createRuntime({
   load: () => {
     const simd = hasSimd();
     return loadLeNet({ simd, factory: simd ? createSimd : createNoSimd, wasmBinary: bytes(simd ? SIMD_WASM : NOSIMD_WASM) });
@@ -27,4 +28,6 @@ defineElements(createRuntime({
   // Models other than the embedded ones are fetched from models/ beside this script.
   modelsBase: new URL('models/', import.meta.url),
   embedded,
-}), { dataBase: new URL('data/', import.meta.url) });
+});
+defineElements(runtime, { dataBase: new URL('data/', import.meta.url) });
+defineExplainElements(runtime);

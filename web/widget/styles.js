@@ -1,9 +1,10 @@
-// The elements' Shadow DOM styles. Adopted as constructed style sheets, which a Content-Security-Policy
-// of style-src 'self' allows (a <style> element inside the shadow root would need 'unsafe-inline'); the
-// <style> fallback is for browsers without adoptedStyleSheets (Safari before 16.4).
+// What the elements' Shadow DOM styles share; each element's module adds its own to BASE_CSS. Adopted as
+// constructed style sheets, which a Content-Security-Policy of style-src 'self' allows (a <style> element
+// inside the shadow root would need 'unsafe-inline'); the <style> fallback is for browsers without
+// adoptedStyleSheets (Safari before 16.4).
 // A host page themes the elements through the custom properties on :host, which cross the shadow boundary.
 
-const BASE = `
+export const BASE_CSS = `
 :host {
   display: inline-block;
   vertical-align: top;
@@ -45,47 +46,6 @@ canvas.px { image-rendering: pixelated; }
 .maps figcaption { line-height: 1.2; }
 .maps figcaption.digits { display: flex; }
 .maps figcaption.digits span { flex: 1; }
-`;
-
-export const PAD_CSS = `${BASE}
-.wrap { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
-.pad { display: flex; flex-direction: column; gap: 6px; }
-.pad canvas {
-  width: var(--size);
-  height: var(--size);
-  border: 1px solid var(--line);
-  border-radius: 8px;
-  background: #fff;
-  touch-action: none;
-  cursor: crosshair;
-}
-.tools { display: flex; gap: 6px; }
-.result { display: flex; flex-direction: column; gap: 6px; min-width: 150px; }
-.verdict { display: flex; align-items: baseline; gap: 8px; min-height: 2.6em; }
-.digit { font-size: 2.4em; font-weight: 700; line-height: 1; min-width: 0.7em; color: var(--accent); }
-.sure { color: #5a6477; font-size: 0.9em; }
-ol.bars { list-style: none; margin: 0; padding: 0; display: grid; gap: 2px; }
-ol.bars li { display: grid; grid-template-columns: 1em 1fr 3em; gap: 6px; align-items: center; font-size: 0.85em; }
-.track { height: 0.7em; background: #edf1f7; border-radius: 3px; overflow: hidden; }
-.fill { display: block; height: 100%; width: 0; background: #9fb3d1; }
-li.best .fill { background: var(--accent); }
-li.best { font-weight: 600; }
-.value { text-align: right; font-variant-numeric: tabular-nums; color: #5a6477; }
-.pre { display: flex; align-items: center; gap: 8px; font-size: 0.85em; color: #5a6477; }
-.pre canvas { width: 56px; height: 56px; border: 1px solid var(--line); border-radius: 4px; }
-.layer-maps { flex-basis: 100%; }
-`;
-
-export const MAPS_CSS = `${BASE}
-:host { display: block; }
-.head { font-size: 0.85em; color: #5a6477; margin-bottom: 4px; }
-`;
-
-export const TRAINER_CSS = `${BASE}
-.tools { display: flex; gap: 6px; align-items: center; flex-wrap: wrap; }
-.chart { display: block; width: calc(var(--size) * 1.6); height: calc(var(--size) * 0.45); margin-top: 6px; border: 1px solid var(--line); border-radius: 6px; background: #fff; }
-.numbers { font-variant-numeric: tabular-nums; }
-.filters { margin-top: 6px; }
 `;
 
 const sheets = new Map(); // one constructed sheet per CSS text, shared by every element of a kind
