@@ -10,10 +10,8 @@ import { CLASS_SET_EXTENSION, decodeClassSet, encodeClassSet, flattenClassSet } 
 import { loadClassSet, saveClassSet } from './class-store.js';
 import { fetchShipped } from './model.js';
 import { LIMITS, checkExamples, toExampleBytes } from './teach-classes.js';
-import { TEACH_WORKER_NAME } from './teach-worker.js';
+import { teachInWorker } from './teach-worker.js';
 
-// The worker that trains: it answers { type: 'teach' } as the page's training worker does.
-const WORKER_URL = new URL('./teach-worker.js', import.meta.url);
 const BASE_MODEL = 'modern';
 const MAX_FILE = 16 * 1024 * 1024;
 const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
@@ -42,27 +40,6 @@ function download(bytes, name) {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
-}
-
-// Runs one training in a worker; resolves to its 'taught' message. onProgress gets 'teach-progress'.
-function teachInWorker(job, onProgress) {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_URL, { type: 'module', name: TEACH_WORKER_NAME });
-    const end = (fn, value) => {
-      worker.terminate();
-      fn(value);
-    };
-    worker.onmessage = ({ data: msg }) => {
-      if (msg.type === 'teach-progress') onProgress(msg);
-      else if (msg.type === 'taught') end(resolve, msg);
-      else if (msg.type === 'failed') end(reject, new Error(msg.message));
-    };
-    worker.onerror = (e) => {
-      e.preventDefault?.();
-      end(reject, new Error(`the training worker stopped: ${e.message || 'it could not start'}`));
-    };
-    worker.postMessage({ type: 'teach', ...job }, [job.images.buffer]);
-  });
 }
 
 export class ClassesPanel {
@@ -273,6 +250,8 @@ export class ClassesPanel {
       const classes = decodeClassSet(new Uint8Array(await file.arrayBuffer()));
       this.classes = classes;
       const names = classes.map((c) => c.name);
+      // a network of other classes is not theirs (the one in use, if any, stays in use)
+      if (this.taught && !sameSet(this.taught.names, names)) this.taught = null;
       this.#render();
       const drawings = classes.reduce((s, c) => s + c.examples.length, 0);
       this.#say(`Loaded ${file.name}: ${names.join(', ')} with ${plural(drawings, 'drawing')}. Press Train to teach them.`);
@@ -341,8 +320,8 @@ export class ClassesPanel {
   #buttons() {
     const { els } = this;
     const inUse = this.model.net ? this.model.net.classes() : DIGITS;
-    const total = this.classes.reduce((s, c) => s + c.examples.length, 0);
-    els.train.disabled = this.training || this.classes.length < LIMITS.minClasses || total === 0;
+    // enabled without enough drawings too: pressing it says what is missing
+    els.train.disabled = this.training;
     els.use.disabled = !this.taught || (!isDigits(inUse) && sameSet(inUse, this.taught.names));
     els.digits.disabled = isDigits(inUse);
     els.download.disabled = this.classes.length === 0;

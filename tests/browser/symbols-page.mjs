@@ -12,9 +12,9 @@ export async function addClass(page, name) {
   await page.waitForFunction((n) => [...document.querySelectorAll('#classes-list > li')].some((li) => li.dataset.name === n), name, WAIT);
 }
 
-// Draws the symbol on the page's pad and waits until the page has classified the whole drawing.
-export async function drawSymbol(page, drawing) {
-  const canvas = page.getByTestId('draw-canvas');
+// Draws the symbol with the mouse on `canvas` (a locator; default the page's pad), as a person would: the
+// pad scrolled into view, a pointer event every drawing.step page pixels.
+export async function drawOn(page, drawing, canvas = page.getByTestId('draw-canvas')) {
   await canvas.scrollIntoViewIfNeeded();
   const box = await canvas.boundingBox();
   const map = ([x, y]) => [box.x + (x / STROKES.unit) * box.width, box.y + (y / STROKES.unit) * box.height];
@@ -25,6 +25,11 @@ export async function drawSymbol(page, drawing) {
     for (const p of pts.slice(1)) await page.mouse.move(...p);
     await page.mouse.up();
   }
+}
+
+// Draws the symbol on the page's pad and waits until the page has classified the whole drawing.
+export async function drawSymbol(page, drawing) {
+  await drawOn(page, drawing);
   await page.waitForFunction((n) => document.body.dataset.classified === String(n), drawing.strokes.length, WAIT);
 }
 
