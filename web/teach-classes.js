@@ -7,8 +7,8 @@
 // and the output learn, in the one training loop (net.startTraining) with every example warped anew
 // each epoch (shifts, rotations, scaling, stroke width), so a handful of drawings stands for many.
 // Training only the output on F6's digit features is not enough for shapes unlike digits; C5 and F6
-// relearning is. The settings below were chosen by measurement on drawn symbols (tests/browser/symbols-sweep.mjs in
-// Node, tests/browser/bench-teach.mjs on the page); the commit that set them gives the numbers.
+// relearning is. The settings below were chosen by measurement on drawn symbols (bench/teach-sweep.mjs in
+// Node, bench/teach.mjs on the page); bench/README.md gives the numbers.
 
 export const LIMITS = Object.freeze({
   minClasses: 2,

@@ -1,5 +1,5 @@
 // Driving the page's "Teach it new things" panel as a person would, for teach-classes.test.mjs and
-// bench-teach.mjs: name a class, draw a symbol (symbols.mjs) on the pad with the mouse, add it to its
+// bench/teach.mjs: name a class, draw a symbol (symbols.mjs) on the pad with the mouse, add it to its
 // class, train, classify a drawing. Drawings are replayed with the helpers' densify at each drawing's own
 // pen speed, in the units of strokes.json.
 import { STROKES, densify, prediction } from './helpers.mjs';

@@ -6,7 +6,7 @@
 // <lenet-teach> on a lesson page, training in a worker and classifying, and saying so where no worker starts.
 // Every wait is for a state the page shows (data-trainings, data-state, the lists' counts), never a time.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
@@ -276,4 +276,31 @@ test('<lenet-teach> says what is wrong: one class, a damaged class set, no Worke
   assert.equal(await p2.locator('lenet-teach').getAttribute('data-state'), 'ready');
   assert.equal(await p2.locator('lenet-teach').getAttribute('data-examples'), '3,3,3');
   await second.close();
+});
+
+test('<lenet-teach> from the single-file build copied alone: no worker script beside it, and it says so', async () => {
+  const root = join(repo, 'build/teach-single');
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(root, { recursive: true });
+  cpSync(join(repo, 'dist/lenet-widget.single.js'), join(root, 'lenet-widget.single.js'));
+  writeFileSync(join(root, 'index.html'), '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>single</title>' +
+    '<link rel="icon" href="data:,"><script type="module" src="lenet-widget.single.js"></script></head>' +
+    '<body><main><lenet-teach set="three.lenet-classes"></lenet-teach></main></body></html>');
+  writeFileSync(join(root, 'three.lenet-classes'), classSetFile(['✓', '✗', '★'], 3, 'element'));
+  const single = await startServer({ root });
+  try {
+    const { page, log, close } = await suite.open({ url: single.url, ready: false });
+    await teachState(page, 'ready');
+    assert.equal(await teachEl(page).getAttribute('data-examples'), '3,3,3');
+    await teachEl(page).getByRole('button', { name: 'Train', exact: true }).click();
+    await page.waitForFunction(() => /^Training failed: the training worker could not start or stopped: \S+\/teach-worker\.js and the WebAssembly beside it must be served with the page\. Your drawings are kept\.$/
+      .test(document.querySelector('lenet-teach').shadowRoot.querySelector('.status').textContent));
+    assert.equal(await teachEl(page).getAttribute('data-state'), 'ready');
+    assert.equal(await teachEl(page).getAttribute('data-examples'), '3,3,3');
+    // the one console error is the missing worker script's 404
+    assert.ok(log.errors.length <= 1 && log.errors.every((e) => /404/.test(e)), log.errors.join(' | '));
+    await close({ clean: false });
+  } finally {
+    await single.stop();
+  }
 });

@@ -1,18 +1,19 @@
 // "Teach it new things" measured on the real page in headless Chromium: types the class names into the
-// panel, draws N examples of each symbol on the pad with the mouse (symbols.mjs, stream 'train<seed>')
-// and adds each with the class's "Add drawing" button, presses Train, then draws held-out symbols (stream
-// 'test') on the pad and reads the page's prediction. Prints the held-out accuracy, the training time the
-// worker measured and the time from pressing Train to the trained network classifying (wall clock), and
-// writes build/artifacts/bench-teach.json and a screenshot of the panel.
+// panel, draws N examples of each symbol on the pad with the mouse (tests/browser/symbols.mjs, stream
+// 'train<seed>') and adds each with the class's "Add drawing" button, presses Train, then draws held-out
+// symbols (stream 'test') on the pad and reads the page's prediction. Prints the held-out accuracy, the
+// training time the worker measured and the time from pressing Train to the trained network classifying
+// (wall clock), and writes build/artifacts/bench-teach.json and a screenshot of the panel. bench/README.md
+// keeps the figures.
 //
-//   node tests/browser/bench-teach.mjs [--set first|second] [--examples 8] [--test 20] [--seed 1] [--runs 1]
+//   node bench/teach.mjs [--set first|second] [--examples 8] [--test 20] [--seed 1] [--runs 1]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { launch, openPage, repo, startServer } from './helpers.mjs';
+import { launch, openPage, repo, startServer } from '../tests/browser/helpers.mjs';
 
-import { addClass, addExample, classifyDrawing, trainClasses } from './symbols-page.mjs';
-import { SETS, symbolDrawing } from './symbols.mjs';
+import { addClass, addExample, classifyDrawing, trainClasses } from '../tests/browser/symbols-page.mjs';
+import { SETS, symbolDrawing } from '../tests/browser/symbols.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);

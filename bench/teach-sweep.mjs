@@ -1,19 +1,19 @@
 // Chooses teachClasses' settings (web/teach-classes.js) by measurement, in Node: drawn symbols
-// (symbols.mjs) painted as the pad paints them, preprocessed by the engine as the page does, N examples
+// (tests/browser/symbols.mjs) painted as the pad paints them, preprocessed by the engine as the page does, N examples
 // per class to train on and 40 held-out drawings per class from another stream. For each setting it
 // prints the held-out accuracy (mean and worst over the seeds) for the two five-class sets and for all
-// ten classes, and the training seconds. The page itself is measured by bench-teach.mjs; this is the
+// ten classes, and the training seconds. The page itself is measured by bench/teach.mjs; this is the
 // quick loop for the choice.
 //
-//   node tests/browser/symbols-sweep.mjs [--examples 8] [--test 40] [--seeds 1,2,3] [--quick | --grid '[{...}, ...]']
+//   node bench/teach-sweep.mjs [--examples 8] [--test 40] [--seeds 1,2,3] [--quick | --grid '[{...}, ...]']
 // (each grid entry: options for teachClasses, e.g. {"epochs": 100, "learningRate": 0.01})
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { loadLeNet } from '../../web/lenet.js';
-import { TEACH_SETTINGS, teachClasses, toExampleBytes } from '../../web/teach-classes.js';
-import { SETS, SYMBOLS, rasterize, symbolSet } from './symbols.mjs';
-import { repo } from './helpers.mjs';
+import { loadLeNet } from '../web/lenet.js';
+import { TEACH_SETTINGS, teachClasses, toExampleBytes } from '../web/teach-classes.js';
+import { SETS, SYMBOLS, rasterize, symbolSet } from '../tests/browser/symbols.mjs';
+import { repo } from '../tests/browser/helpers.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
