@@ -48,7 +48,7 @@ function classSetFile(names, count, stream) {
   }))));
 }
 
-test('the panel: classes drawn on the pad, the refusals, training in seconds, held-out symbols named, back to the digits', async () => {
+test('the panel: classes drawn on the pad, the refusals, training in the worker, held-out symbols named, back to the digits', async (t) => {
   const { page, close } = await suite.open();
   const panel = page.locator('#classes');
   await panel.scrollIntoViewIfNeeded();
@@ -107,6 +107,7 @@ test('the panel: classes drawn on the pad, the refusals, training in seconds, he
     }
   }
   const total = FIVE.length * HELD_OUT;
+  t.diagnostic(`held out: ${correct}/${total} named right${wrong.length ? ` (wrong: ${wrong.join(' ')})` : ''}`);
   assert.ok(correct >= 0.9 * total, `held out: ${correct}/${total} right (wrong: ${wrong.join(' ')})`);
   assert.deepEqual(await barNames(page), FIVE);
   const probs = await probabilities(page);
