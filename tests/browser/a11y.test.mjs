@@ -28,9 +28,10 @@ after(async () => {
 // Runs axe on the page as it is now; fails with every finding listed (rule, elements, what to fix).
 async function noFindings(page, where) {
   // Class names may be symbols alone (✓, ★): axe leaves the contrast of such text undecided unless told to
-  // measure it as it measures letters, which is stricter, not looser.
-  const r = await new AxeBuilder({ page }).withTags(TAGS)
-    .options({ checks: { 'color-contrast': { options: { ignoreUnicode: false } } } }).analyze();
+  // measure it as it measures letters, which is stricter, not looser. (options() replaces every run option,
+  // so it comes before withTags.)
+  const r = await new AxeBuilder({ page })
+    .options({ checks: { 'color-contrast': { options: { ignoreUnicode: false } } } }).withTags(TAGS).analyze();
   const findings = [...r.violations.map((v) => ['violation', v]), ...r.incomplete.map((v) => ['undecided', v])]
     .map(([kind, v]) => `${kind} ${v.id} (${v.help}):\n${v.nodes.map((n) =>
       `    ${JSON.stringify(n.target)}: ${(n.failureSummary ?? '').replace(/\s*\n\s*/g, ' ')}`).join('\n')}`);
