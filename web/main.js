@@ -44,6 +44,8 @@ async function main() {
   // The optional panels' modules load alongside the ones the page cannot do without.
   const trainModule = import('./train-panel.js');
   const teachModule = import('./teach.js');
+  const classesModule = import('./classes-panel.js'); // Teach it new things
+  classesModule.catch(() => {});
   trainModule.catch(() => {}); // reported where it is awaited, below
   teachModule.catch(() => {});
   const [{ loadLeNet }, { DrawingPad }, { ClassificationView }, { NetworkView }, { CurrentModel }, { ModelsPanel },
@@ -93,7 +95,7 @@ async function main() {
     try {
       const result = net && !pad.empty ? net.predictDrawing(pad.imageData()) : null;
       if (result) {
-        view.show(result.probabilities, result.input, net.inputSize);
+        view.show(result.probabilities, result.input, net.inputSize, net.classes());
         const maps = net.featureMaps();
         netView.showMaps(maps);
         subject = { net, input: result.input, side: net.inputSize, probabilities: result.probabilities };
@@ -111,7 +113,7 @@ async function main() {
       document.body.dataset.wasmHeap = String(lenet.heapBytes());
       document.body.dataset.wasmMalloc = String(lenet.mallocBytes());
     }
-    view.clear();
+    view.clear(model.net?.classes());
     netView.clearMaps();
     saliency.clear();
     subject = null;
@@ -151,6 +153,16 @@ async function main() {
       models.remember(bytes, info);
     } },
   ));
+  // --- Teach it new things: classes of the visitor's own (classes-panel.js) ---
+  const classes = await optional('"Teach it new things" panel', async () => new (await classesModule).ClassesPanel($('classes'), {
+    lenet, pad, model, report, onTaught: (bytes, info) => {
+      following = false;
+      models.remember(bytes, info);
+    },
+  }));
+  await classes?.restore();
+  // --- end of Teach it new things ---
+
   model.addEventListener('change', ({ detail: info }) => {
     status.textContent = `WebAssembly ${lenet.build === 'simd' ? 'SIMD' : '(no SIMD)'} build · ${info.label}`;
     netView.showFilters(model.net.weights('C1'));

@@ -55,6 +55,17 @@ export interface LeNetExplainElement extends HTMLElement {
  */
 export interface LeNetFoolElement extends HTMLElement {}
 
+/**
+ * <lenet-teach classes set size>: teach the network classes of your own (the names in `classes`, comma-
+ * separated, or the classes and drawings of the class-set file at `set`): draw examples on its pad, Train
+ * (in a worker), then it classifies drawings by those names. data-state (loading, ready, training, trained,
+ * error), data-examples, data-prediction, data-classified, data-trainings.
+ */
+export interface LeNetTeachElement extends HTMLElement {
+  /** The classes and their drawings (28x28 bytes, 255 = ink), a copy. */
+  readonly classes: Array<{ name: string; examples: Uint8Array[] }>;
+}
+
 declare global {
   interface HTMLElementTagNameMap {
     'lenet-pad': LeNetPadElement;
@@ -62,6 +73,7 @@ declare global {
     'lenet-trainer': LeNetTrainerElement;
     'lenet-explain': LeNetExplainElement;
     'lenet-fool': LeNetFoolElement;
+    'lenet-teach': LeNetTeachElement;
   }
   interface HTMLElementEventMap {
     'lenet-classify': CustomEvent<Classification | null>;
