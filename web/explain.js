@@ -22,10 +22,14 @@ export class SaliencyView {
   }
 
   // Explains the decision for the network's input `input` (side x side) and paints it over the input.
-  // scoring: explainDecision's { scores, lowerIsBetter }. Returns explainDecision's result.
-  show(net, input, side, probabilities, scoring) {
+  // scoring: explainDecision's { scores, lowerIsBetter }; names: what the classes are called (a class model's
+  // own names; the digits by default). Returns explainDecision's result.
+  show(net, input, side, probabilities, scoring, names = null) {
     const why = explainDecision(net, input, probabilities, scoring);
-    const { digit, versus, gradient } = why;
+    const { gradient } = why;
+    // Indices stay in the data-* hooks; the words use the classes' names.
+    const digit = names?.[why.digit] ?? why.digit;
+    const versus = why.versus === null ? null : names?.[why.versus] ?? why.versus;
     paintSigned(this.canvas, gradient, input, side);
     if (versus === null) {
       this.caption.textContent = `Why ${digit}:`;
@@ -37,9 +41,9 @@ export class SaliencyView {
     this.legend.digit.textContent = String(digit);
     this.legend.versus.textContent = versus === null ? '' : ` against p(${versus})`;
     this.canvas.classList.remove('blank');
-    this.canvas.dataset.digit = String(digit);
-    if (versus === null) delete this.canvas.dataset.versus;
-    else this.canvas.dataset.versus = String(versus);
+    this.canvas.dataset.digit = String(why.digit);
+    if (why.versus === null) delete this.canvas.dataset.versus;
+    else this.canvas.dataset.versus = String(why.versus);
     return why;
   }
 
@@ -62,10 +66,19 @@ export class SaliencyView {
 export class FoolPanel {
   constructor({ target, run, image, change, result }, { getSubject, report, onState = () => {}, options = () => FOOL_OPTIONS }) {
     Object.assign(this, { target, run, image, change, result, getSubject, report, onState, options });
-    for (let d = 0; d < 10; d++) target.append(new Option(String(d), String(d)));
-    target.value = '8';
+    this.names = [];
+    this.setClasses(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
     run.addEventListener('click', () => this.#run());
     this.reset();
+  }
+
+  // The classes the targets are chosen from (net.classes()): the digits, or a class model's own names.
+  setClasses(names) {
+    if (names.length === this.names.length && names.every((n, i) => n === this.names[i])) return;
+    this.names = [...names];
+    const keep = this.target.value;
+    this.target.replaceChildren(...names.map((n, i) => new Option(n, String(i))));
+    this.target.value = Number(keep) < names.length ? keep : String(Math.min(8, names.length - 1));
   }
 
   // The drawing or the model changed: the last search no longer applies. (Called on every prediction while
@@ -101,12 +114,12 @@ export class FoolPanel {
     const { probabilities } = subject;
     if (best(probabilities) === target) {
       this.reset();
-      this.#say('already', `It already says ${target} (${(probabilities[target] * 100).toFixed(1)} %): pick another digit.`,
+      this.#say('already', `It already says ${this.names[target]} (${(probabilities[target] * 100).toFixed(1)} %): pick another one.`,
         { target, predicted: target, p: probabilities[target], steps: 0 });
       return;
     }
     this.run.disabled = true;
-    this.#say('running', `Looking for a change that makes it say ${target}…`, { target });
+    this.#say('running', `Looking for a change that makes it say ${this.names[target]}…`, { target });
     // One frame for the message to show: the search runs on this thread.
     requestAnimationFrame(() => setTimeout(() => this.#search(target), 0));
   }
@@ -130,10 +143,10 @@ export class FoolPanel {
       paintMap(this.image, r.image, side, side, { lo: 0, hi: 1, palette: 'ink' });
       paintSigned(this.change, change, input, side);
       const predicted = best(r.probabilities);
-      this.image.setAttribute('aria-label', `The changed drawing, which the network reads as ${predicted}`);
+      this.image.setAttribute('aria-label', `The changed drawing, which the network reads as ${this.names[predicted]}`);
       this.change.setAttribute('aria-label',
         `The change: red where ink was added, blue where it was taken away, at most ${Math.round(largest * 100)} % of full ink`);
-      this.#say(r.success ? 'fooled' : 'not-fooled', describeFooling(r, target, largest),
+      this.#say(r.success ? 'fooled' : 'not-fooled', describeFooling(r, target, largest, this.names),
         { target, predicted, p: r.probabilities[predicted], steps: r.steps });
     } catch (e) {
       this.reset();

@@ -99,10 +99,11 @@ async function main() {
         const maps = net.featureMaps();
         netView.showMaps(maps);
         subject = { net, input: result.input, side: net.inputSize, probabilities: result.probabilities };
+        fool.setClasses(net.classes());
         fool.reset();
         // featureMaps() before: inputGradient runs forward passes of its own
         saliency.show(net, result.input, net.inputSize, result.probabilities,
-          { scores: maps.output.data, lowerIsBetter: model.info.config.output === 'rbf' });
+          { scores: maps.output.data, lowerIsBetter: model.info.config.output === 'rbf' }, net.classes());
         return;
       }
     } catch (e) {

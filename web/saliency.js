@@ -118,15 +118,16 @@ export function difference(after, before) {
 }
 
 // One sentence for a search's result: what the network says now, and how hard that was.
-export function describeFooling({ success, probabilities, steps }, target, largest) {
+export function describeFooling({ success, probabilities, steps }, target, largest, names = null) {
   const now = best(probabilities);
+  const name = (k) => names?.[k] ?? k;
   const pct = (p) => `${(p * 100).toFixed(1)} %`;
   if (success) {
-    return `Fooled: it now says ${target} (${pct(probabilities[target])}) after ${steps} step${steps === 1 ? '' : 's'}; ` +
+    return `Fooled: it now says ${name(target)} (${pct(probabilities[target])}) after ${steps} step${steps === 1 ? '' : 's'}; ` +
       `no pixel changed by more than ${Math.round(largest * 100)} % of full ink.`;
   }
-  return `Not fooled within ${steps} step${steps === 1 ? '' : 's'}: it still says ${now} (${pct(probabilities[now])}); ` +
-    `${target} has ${pct(probabilities[target])}.`;
+  return `Not fooled within ${steps} step${steps === 1 ? '' : 's'}: it still says ${name(now)} (${pct(probabilities[now])}); ` +
+    `${name(target)} has ${pct(probabilities[target])}.`;
 }
 
 // The search the page and the lesson elements run: small steps (no pixel moves by more than 1 % of full ink

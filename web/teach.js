@@ -52,13 +52,25 @@ export class TeachPanel {
       ? `${this.examples.length} example${this.examples.length > 1 ? 's' : ''}: ` +
         n.map((c, d) => (c ? `${c}× ${d}` : null)).filter(Boolean).join(', ')
       : `No examples yet. Add at least ${MIN_EXAMPLES}; two or three of each digit works well.`;
-    run.disabled = this.examples.length < MIN_EXAMPLES || !this.model.net;
+    run.disabled = this.examples.length < MIN_EXAMPLES || !this.#digitModel();
     forget.disabled = this.examples.length === 0;
+  }
+
+  // This panel teaches the ten digits; a model of classes of the visitor's own is taught in "Teach it new
+  // things", where its names are.
+  #digitModel() {
+    const names = this.model.net?.classes();
+    return !!names && names.length === 10 && names.every((n, i) => n === String(i));
   }
 
   async run() {
     const { els, model } = this;
     if (!model.net) return;
+    if (!this.#digitModel()) {
+      els.result.textContent = 'The model in use classifies your own classes, not digits: switch back to the ' +
+        'digits to teach it your handwriting.';
+      return;
+    }
     const n = this.examples.length;
     const images = new Float32Array(n * 784);
     const labels = new Uint8Array(n);

@@ -4,26 +4,14 @@
 // its results). Every violation fails the test, and so does every check axe could not decide
 // ("incomplete"): those need a person, so the source is changed until axe can decide them.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { AxeBuilder } from '@axe-core/playwright';
 
-import { STROKES, densify, drawWithMouse, launch, openPage, repo, startServer } from './helpers.mjs';
+import { STROKES, drawWithMouse, mouseStrokes, openPage, siteAndLessonSuite, strokePaths } from './helpers.mjs';
 
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
-let site;
-let dist;
-let browser;
-before(async () => {
-  [site, dist] = await Promise.all([startServer(), startServer({ root: join(repo, 'dist') })]);
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await site?.stop();
-  await dist?.stop();
-});
+const suite = siteAndLessonSuite();
 
 // Runs axe on the page as it is now; fails with every finding listed (rule, elements, what to fix).
 async function noFindings(page, where) {
@@ -46,15 +34,7 @@ const digit = STROKES.digits.find((d) => d.set === 'mouse' && d.label === 4);
 async function drawOnPad(page, pad) {
   const canvas = page.locator(`${pad} canvas.pad-canvas`);
   await canvas.scrollIntoViewIfNeeded();
-  const box = await canvas.boundingBox();
-  const map = ([x, y]) => [box.x + (x / STROKES.unit) * box.width, box.y + (y / STROKES.unit) * box.height];
-  for (const stroke of digit.strokes) {
-    const pts = densify(stroke.map(map), 6);
-    await page.mouse.move(...pts[0]);
-    await page.mouse.down();
-    for (const p of pts.slice(1)) await page.mouse.move(...p);
-    await page.mouse.up();
-  }
+  await mouseStrokes(page, strokePaths(await canvas.boundingBox(), digit));
   await page.waitForFunction(([sel, n]) => document.querySelector(sel).dataset.classified === String(n),
     [pad, digit.strokes.length], { timeout: 10_000 });
   assert.equal(await page.locator(pad).getAttribute('data-prediction'), String(digit.label));
@@ -75,8 +55,8 @@ async function trainAWhile(page, trainer) {
 }
 
 test('the page: at rest, with a drawing classified, and with a training run reported', { timeout: 180_000 }, async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const { page, log } = await openPage(context, site.url);
+  const context = await suite.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const { page, log } = await openPage(context, suite.site.url);
   await noFindings(page, 'the page at start');
   await drawWithMouse(page, digit);
   await noFindings(page, 'the page with a drawing classified');
@@ -92,8 +72,8 @@ test('the page: at rest, with a drawing classified, and with a training run repo
 });
 
 test('the lesson page: at rest, with a drawing classified and after training a while', { timeout: 120_000 }, async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const { page, log } = await openElementsPage(context, `${dist.url}embed.html`);
+  const context = await suite.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const { page, log } = await openElementsPage(context, `${suite.dist.url}embed.html`);
   await padsReady(page);
   await noFindings(page, 'embed.html at rest');
   await drawOnPad(page, 'lenet-pad#digit');
@@ -128,9 +108,9 @@ async function openElementsPage(context, url, html) {
 }
 
 test('each element alone: <lenet-pad>, <lenet-maps>, <lenet-trainer>', { timeout: 120_000 }, async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const context = await suite.browser.newContext({ viewport: { width: 1280, height: 900 } });
 
-  const pad = await openElementsPage(context, `${dist.url}a11y-pad.html`,
+  const pad = await openElementsPage(context, `${suite.dist.url}a11y-pad.html`,
     alonePage('<lenet-pad id="pad" show="probabilities preprocessed feature-maps" layer="C3"></lenet-pad>'));
   await padsReady(pad.page);
   await noFindings(pad.page, '<lenet-pad> alone');
@@ -139,13 +119,13 @@ test('each element alone: <lenet-pad>, <lenet-maps>, <lenet-trainer>', { timeout
   assert.deepEqual(pad.log.errors, []);
 
   // No pad: the maps are laid out empty, as before a first drawing.
-  const maps = await openElementsPage(context, `${dist.url}a11y-maps.html`,
+  const maps = await openElementsPage(context, `${suite.dist.url}a11y-maps.html`,
     alonePage('<lenet-maps for="nowhere" layer="C1"></lenet-maps>\n<lenet-maps for="nowhere" layer="F6"></lenet-maps>'));
   await maps.page.waitForFunction(() => [...document.querySelectorAll('lenet-maps')].every((m) => m.shadowRoot?.querySelector('canvas')));
   await noFindings(maps.page, '<lenet-maps> alone');
   assert.deepEqual(maps.log.errors, []);
 
-  const trainer = await openElementsPage(context, `${dist.url}a11y-trainer.html`,
+  const trainer = await openElementsPage(context, `${suite.dist.url}a11y-trainer.html`,
     alonePage('<lenet-trainer preset="modern"></lenet-trainer>'));
   await noFindings(trainer.page, '<lenet-trainer> alone');
   await trainAWhile(trainer.page, 'lenet-trainer');
@@ -157,8 +137,8 @@ test('each element alone: <lenet-pad>, <lenet-maps>, <lenet-trainer>', { timeout
 // "Teach it new things" (the page's panel) and <lenet-teach> with classes, drawings in their galleries and a
 // network trained on them: the same stand-in drawing (a 4) for every class is enough for what axe judges.
 test('the page with its "Teach it new things" panel in use: classes, drawings, trained, classifying by name', { timeout: 300_000 }, async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const { page, log } = await openPage(context, site.url);
+  const context = await suite.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const { page, log } = await openPage(context, suite.site.url);
   for (const name of ['✓', 'Stern']) {
     await page.locator('#classes-name').fill(name);
     await page.locator('#classes-new button[type="submit"]').click();
@@ -179,8 +159,8 @@ test('the page with its "Teach it new things" panel in use: classes, drawings, t
 });
 
 test('<lenet-teach> alone: at rest, with drawings, trained and classifying', { timeout: 300_000 }, async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const { page, log } = await openElementsPage(context, `${dist.url}a11y-teach.html`,
+  const context = await suite.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const { page, log } = await openElementsPage(context, `${suite.dist.url}a11y-teach.html`,
     alonePage('<lenet-teach id="teach" classes="✓,Stern"></lenet-teach>'));
   await page.waitForFunction(() => document.querySelector('lenet-teach').dataset.state === 'ready', null, { timeout: 60_000 });
   await noFindings(page, '<lenet-teach> alone at rest');
@@ -190,15 +170,7 @@ test('<lenet-teach> alone: at rest, with drawings, trained and classifying', { t
   async function draw() {
     await teach.getByRole('button', { name: 'Clear', exact: true }).click();
     await canvas.scrollIntoViewIfNeeded();
-    const box = await canvas.boundingBox();
-    const map = ([x, y]) => [box.x + (x / STROKES.unit) * box.width, box.y + (y / STROKES.unit) * box.height];
-    for (const stroke of digit.strokes) {
-      const pts = densify(stroke.map(map), 6);
-      await page.mouse.move(...pts[0]);
-      await page.mouse.down();
-      for (const p of pts.slice(1)) await page.mouse.move(...p);
-      await page.mouse.up();
-    }
+    await mouseStrokes(page, strokePaths(await canvas.boundingBox(), digit));
     await page.waitForFunction((n) => document.querySelector('lenet-teach').dataset.classified === String(n), digit.strokes.length);
   }
   for (const [k, name] of ['✓', 'Stern'].entries()) {

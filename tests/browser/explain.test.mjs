@@ -6,18 +6,15 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import { AxeBuilder } from '@axe-core/playwright';
 
 import { buildDist } from '../../scripts/build-dist.mjs';
-import { STROKES, densify, drawWithMouse, launch, openPage, prediction, repo, startServer } from './helpers.mjs';
+import { STROKES, densify, drawWithMouse, openPage, prediction, repo, siteAndLessonSuite } from './helpers.mjs';
 
 const MOUSE = STROKES.digits.filter((d) => d.set === 'mouse');
 const digit = (label) => MOUSE.find((d) => d.label === label);
 
-let site;
-let dist;
-let browser;
 
 function newest(path) {
   if (!existsSync(path)) return 0;
@@ -29,14 +26,8 @@ function newest(path) {
 before(async () => {
   // the lesson is served from dist/: rebuild it if web/ changed since
   if (newest(join(repo, 'web')) > newest(join(repo, 'dist/lenet-widget.single.js'))) await buildDist({ log: () => {} });
-  [site, dist] = await Promise.all([startServer(), startServer({ root: join(repo, 'dist') })]);
-  browser = await launch();
 });
-after(async () => {
-  await browser?.close();
-  await site?.stop();
-  await dist?.stop();
-});
+const suite = siteAndLessonSuite();
 
 // ---- in the page: the JavaScript API on a network of the test's own, and canvas pixels -------------------
 
@@ -144,9 +135,9 @@ async function noAxeFindings(page, where) {
 // ---- the page --------------------------------------------------------------------------------------------
 
 test('the page: the saliency view shows the gradient of the drawing on screen and follows the drawing', async () => {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-  const { page, log } = await openPage(context, site.url);
-  await installOracle(page, site.url);
+  const context = await suite.browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const { page, log } = await openPage(context, suite.site.url);
+  await installOracle(page, suite.site.url);
   const saliency = page.getByTestId('saliency');
   const blank = await pixels(saliency);
   assert.ok(blank.every((p) => p.every((v) => v === 255)), 'blank before a drawing');
@@ -177,9 +168,9 @@ test('the page: the saliency view shows the gradient of the drawing on screen an
 });
 
 test('the page: "Fool it" shows the target and its probability, and says when nothing is drawn', async () => {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-  const { page, log } = await openPage(context, site.url);
-  await installOracle(page, site.url);
+  const context = await suite.browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const { page, log } = await openPage(context, suite.site.url);
+  await installOracle(page, suite.site.url);
   const result = page.getByTestId('fool-result');
 
   await page.getByTestId('fool-run').click();
@@ -219,9 +210,9 @@ test('the page: "Fool it" shows the target and its probability, and says when no
 });
 
 test('the page with lecun1998: C3 maps light up the S2 maps of their table row; the ten RBF codes beside F6', async () => {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-  const { page, log } = await openPage(context, site.url);
-  await installOracle(page, site.url);
+  const context = await suite.browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const { page, log } = await openPage(context, suite.site.url);
+  await installOracle(page, suite.site.url);
   assert.equal(await page.locator('#c3-table-box').isVisible(), false, 'no table for the modern network');
   assert.equal(await page.locator('#maps-C3 canvas[tabindex]').count(), 0);
   await page.locator('#model-select').selectOption('lecun1998');
@@ -320,14 +311,14 @@ async function drawOnPad(page, padId, d) {
 }
 
 test('the lesson: <lenet-explain for> follows its pad, <lenet-fool for> fools its network', async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const context = await suite.browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') errors.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  await page.goto(`${dist.url}embed.html`);
+  await page.goto(`${suite.dist.url}embed.html`);
   await page.waitForFunction(() => [...document.querySelectorAll('lenet-pad')].every((p) => p.dataset.state === 'ready'), null, { timeout: 30_000 });
-  await installOracle(page, dist.url);
+  await installOracle(page, suite.dist.url);
   const explain = page.locator('lenet-explain[for="digit"]');
   const fool = page.locator('lenet-fool[for="digit"]');
   assert.equal(await explain.getAttribute('data-state'), 'idle');

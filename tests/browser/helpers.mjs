@@ -167,6 +167,22 @@ export function browserSuite(options) {
   return suite;
 }
 
+// The fixture for tests of the page and the built lesson folder together: suite.site (build/site),
+// suite.dist (dist/) and suite.browser, started before the file's tests and stopped after them.
+export function siteAndLessonSuite() {
+  const suite = {};
+  before(async () => {
+    [suite.site, suite.dist] = await Promise.all([startServer(), startServer({ root: join(repo, 'dist') })]);
+    suite.browser = await launch();
+  });
+  after(async () => {
+    await suite.browser?.close();
+    await suite.site?.stop();
+    await suite.dist?.stop();
+  });
+  return suite;
+}
+
 // ---- pen strokes ---------------------------------------------------------------------------------------
 
 // Points along a polyline every `step` page pixels, as a pen reports them.

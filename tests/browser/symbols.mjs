@@ -15,6 +15,9 @@
 //
 //   node tests/browser/symbols.mjs --preview out.pgm   renders 10 drawings of each class
 
+import { seededRandom } from '../../web/train-defaults.js';
+import { densify } from './helpers.mjs';
+
 export const SYMBOLS = ['✓', '✗', '★', '♥', '○', '△', '□', 'A', 'H', 'S'];
 // The measured sets: the first five symbols (the test's and the bench's), and the other five.
 export const SETS = Object.freeze({ first: SYMBOLS.slice(0, 5), second: SYMBOLS.slice(5, 10) });
@@ -26,14 +29,7 @@ function random(seedText) {
     h ^= ch.codePointAt(0);
     h = Math.imul(h, 0x01000193) >>> 0;
   }
-  let a = h;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededRandom(h);
 }
 
 const between = (r, lo, hi) => lo + (hi - lo) * r();
@@ -158,17 +154,6 @@ const PLANS = {
   },
 };
 
-// Points along a polyline every `step` units (the corners kept).
-function resample(points, step) {
-  const out = [points[0]];
-  for (let i = 1; i < points.length; i++) {
-    const [x0, y0] = points[i - 1];
-    const [x1, y1] = points[i];
-    const n = Math.max(1, Math.ceil(Math.hypot(x1 - x0, y1 - y0) / step));
-    for (let k = 1; k <= n; k++) out.push([x0 + ((x1 - x0) * k) / n, y0 + ((y1 - y0) * k) / n]);
-  }
-  return out;
-}
 
 /**
  * One drawing of `name`, instance `index` of the stream `stream` (e.g. 'train', 'test'): { label, strokes,
@@ -190,7 +175,7 @@ export function symbolDrawing(name, index, stream = 'test') {
   const wobble = [0, 1, 2, 3].map(() => ({ f: between(r, 0.15, 0.45), p: between(r, 0, 2 * Math.PI), a: between(r, 0.2, 0.6) }));
   const transformed = strokes.map((s) => {
     let travelled = 0;
-    const pts = resample(s, 1.5);
+    const pts = densify(s, 1.5);
     return pts.map(([x, y], i) => {
       if (i) travelled += Math.hypot(x - pts[i - 1][0], y - pts[i - 1][1]);
       const wx = wobble[0].a * Math.sin(wobble[0].f * travelled + wobble[0].p) + wobble[1].a * Math.sin(wobble[1].f * 2.3 * travelled + wobble[1].p);

@@ -19,6 +19,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { seededRandom } from '../../web/train-defaults.js';
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const L = path.resolve(root, process.env.LENET || 'build/native/lenet');
 const option = (name, fallback) => {
@@ -48,18 +50,8 @@ if (!fs.existsSync('/proc/self/schedstat') && !fs.existsSync('/proc/self/stat'))
   process.exit(1);
 }
 
-// mulberry32: a small seeded generator, so the same --seed picks the same moments.
-function generator(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = generator(SEED);
+// A seeded generator, so the same --seed picks the same moments.
+const random = seededRandom(SEED);
 const pick = (n) => Math.floor(random() * n);
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lenet-kill-'));

@@ -60,6 +60,12 @@ test('describeFooling: says the target and its probability, or that the search d
     'Fooled: it now says 3 (70.0 %) after 12 steps; no pixel changed by more than 24 % of full ink.');
   assert.equal(describeFooling({ success: false, probabilities: p, steps: 300 }, 8, 1),
     'Not fooled within 300 steps: it still says 3 (70.0 %); 8 has 29.0 %.');
+  // A class model's names in the words (the page passes net.classes()).
+  const q = Float32Array.from([0.2, 0.7, 0.1]);
+  assert.equal(describeFooling({ success: true, probabilities: q, steps: 2 }, 1, 0.05, ['✓', '✗', '★']),
+    'Fooled: it now says ✗ (70.0 %) after 2 steps; no pixel changed by more than 5 % of full ink.');
+  assert.equal(describeFooling({ success: false, probabilities: q, steps: 9 }, 2, 0.5, ['✓', '✗', '★']),
+    'Not fooled within 9 steps: it still says ✗ (70.0 %); ★ has 10.0 %.');
 });
 
 test('explainDecision: the gradient of log p(digit), or for a network sure to float precision the contrast with the runner-up', async () => {
