@@ -6,23 +6,15 @@
 //     store 'sets':  key 'current'  value = { classSet: Uint8Array (a class-set file, class-set.js),
 //                                             model: Uint8Array (a model file) or null, savedAt }
 
+import { finished, openDatabase, request } from './idb.js';
+
 const DB = 'lenet5-classes';
 const VERSION = 1;
 
-function request(req) {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
-}
-
 function open() {
-  if (!('indexedDB' in globalThis)) return Promise.reject(new Error('this browser has no IndexedDB'));
-  const req = indexedDB.open(DB, VERSION);
-  req.onupgradeneeded = () => {
-    if (!req.result.objectStoreNames.contains('sets')) req.result.createObjectStore('sets');
-  };
-  return request(req);
+  return openDatabase(DB, VERSION, (db) => {
+    if (!db.objectStoreNames.contains('sets')) db.createObjectStore('sets');
+  });
 }
 
 /** Saves the class-set file and the model trained on it (or null); resolves to { savedAt, size }. */
@@ -32,11 +24,7 @@ export async function saveClassSet(classSet, model) {
     const tx = db.transaction('sets', 'readwrite');
     const record = { classSet: classSet.slice(), model: model ? model.slice() : null, savedAt: new Date().toISOString() };
     tx.objectStore('sets').put(record, 'current');
-    await new Promise((resolve, reject) => {
-      tx.oncomplete = () => resolve();
-      tx.onerror = () => reject(tx.error);
-      tx.onabort = () => reject(tx.error || new Error('the save was interrupted'));
-    });
+    await finished(tx);
     return { savedAt: record.savedAt, size: classSet.length + (model?.length ?? 0) };
   } catch (e) {
     throw new Error(`could not save your classes in this browser: ${e?.message || e}`);

@@ -12,32 +12,15 @@
 //     store 'models':  key = id (string)  value = { id, bytes: Uint8Array, label, savedAt }
 //     store 'meta':    key 'current'      value = id of the saved model
 
+import { finished, openDatabase, request } from './idb.js';
+
 const DB = 'lenet5';
 const VERSION = 1;
 
-function request(req) {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
-}
-
 function open() {
-  if (!('indexedDB' in globalThis)) return Promise.reject(new Error('this browser has no IndexedDB'));
-  const req = indexedDB.open(DB, VERSION);
-  req.onupgradeneeded = () => {
-    const db = req.result;
+  return openDatabase(DB, VERSION, (db) => {
     if (!db.objectStoreNames.contains('models')) db.createObjectStore('models', { keyPath: 'id' });
     if (!db.objectStoreNames.contains('meta')) db.createObjectStore('meta');
-  };
-  return request(req);
-}
-
-function finished(tx) {
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve();
-    tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error || new Error('the save was interrupted'));
   });
 }
 
