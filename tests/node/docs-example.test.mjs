@@ -9,11 +9,11 @@ import { test } from 'node:test';
 
 import { root } from './helpers.mjs';
 
-for (const [file, heading] of [['README.md', '## JavaScript API'], ['docs/api.md', '## Classify a digit']]) test(`the Node example under ${file}'s "${heading}" runs and prints the right digit`, () => {
-  const readme = fs.readFileSync(path.join(root, file), 'utf8');
+for (const [doc, heading] of [['README.md', '## JavaScript API'], ['docs/api.md', '## Classify a digit']]) test(`the Node example under ${doc}'s "${heading}" runs and prints the right digit`, () => {
+  const readme = fs.readFileSync(path.join(root, doc), 'utf8');
   const section = readme.slice(readme.indexOf(heading));
   const block = section.match(/```js\n([\s\S]*?)```/);
-  assert.ok(readme.includes(heading) && block, `${file} has no ${heading} section with a js code block`);
+  assert.ok(readme.includes(heading) && block, `${doc} has no ${heading} section with a js code block`);
   assert.match(block[1], /from '\.\/web\/lenet\.js'/);
   // Run it from the repository root, as the text says, with the import pointing at this tree.
   const code = block[1].replace("'./web/lenet.js'", `'${pathToFileURL(path.join(root, 'web/lenet.js')).href}'`);
