@@ -1,6 +1,7 @@
 // Parity with the specified PyTorch model (tests/parity/torch_lenet.py, run with Debian's python3-torch):
 // the same weights and inputs give the same raw logits for every image of the batch, the same loss and the
-// same parameter gradients.
+// same parameter gradients; and for every preset, lecun1998 included, the same outputs and the same input
+// gradient of log p(class) as autograd.
 // Native only: WebAssembly has no processes to start; the WASM build is tied to native by the Node tests.
 #include <doctest/doctest.h>
 
@@ -14,6 +15,7 @@
 
 #include "data/idx.h"
 #include "model/network.h"
+#include "samples.h"
 
 using namespace lenet;
 
@@ -62,6 +64,16 @@ void check_close(const std::string& what, const std::vector<float>& got, const s
   CHECK_MESSAGE(bad == 0, what << ": " << bad << " of " << got.size() << " values differ from PyTorch");
 }
 
+std::string run_reference(const std::string& args, const std::string& tag, const Tensors& in) {
+  const std::string src = "/tmp/lenet_parity_in_" + tag + ".bin";
+  const std::string dst = "/tmp/lenet_parity_out_" + tag + ".bin";
+  write_tensors(src, in);
+  std::remove(dst.c_str());
+  const std::string cmd = "/usr/bin/python3 tests/parity/torch_lenet.py " + args + " " + src + " " + dst;
+  REQUIRE_MESSAGE(std::system(cmd.c_str()) == 0, "the PyTorch reference failed: " << cmd);
+  return dst;
+}
+
 }  // namespace
 
 TEST_CASE("PyTorch parity: the classic model and modern without dropout") {
@@ -90,13 +102,7 @@ TEST_CASE("PyTorch parity: the classic model and modern without dropout") {
     for (const ParamSpan& span : net.parameters()) in.emplace_back(span.param, span.param + span.size);
     in.push_back(images);
     in.push_back(labels_f);
-    const std::string src = std::string("/tmp/lenet_parity_in_") + name + ".bin";
-    const std::string dst = std::string("/tmp/lenet_parity_out_") + name + ".bin";
-    write_tensors(src, in);
-    std::remove(dst.c_str());
-    const std::string cmd = "/usr/bin/python3 tests/parity/torch_lenet.py " + std::string(name) + " " + src + " " + dst;
-    REQUIRE_MESSAGE(std::system(cmd.c_str()) == 0, "the PyTorch reference failed: " << cmd);
-    const Tensors ref = read_tensors(dst);
+    const Tensors ref = read_tensors(run_reference(name, name, in));
 
     // The loss is one float32 number from float32 logits against PyTorch's float64 one rounded to float32:
     // they agree to a few units in the last place.
@@ -132,6 +138,74 @@ TEST_CASE("PyTorch parity: the classic model and modern without dropout") {
     const char* names[] = {"C1.w", "C1.b", "C3.w", "C3.b", "C5.w", "C5.b", "F6.w", "F6.b", "OUT.w", "OUT.b"};
     for (size_t k = 0; k < spans.size(); ++k)
       check_close(std::string(name) + " grad " + names[k], grads[k], ref[2 + k]);
+  }
+}
+
+// Network::input_gradient (d log p(target) / d image, p as predict() gives it) against autograd on the same
+// weights, for every preset as shipped: modern keeps its dropout, which input_gradient must not apply (eval
+// mode), and lecun1998 is the paper's network in PyTorch (LeCun1998 in torch_lenet.py: scaled tanh,
+// trainable subsampling, Table I, RBF codes), with its input levels -0.1 and 1.175 written there from the
+// paper, not taken from the engine. Its outputs are compared first, so the model is shown equal before the
+// gradient is. float32 against float64 through every layer, as for the parameter gradients above, so the
+// same check_close.
+TEST_CASE("PyTorch parity: the input gradient of log p(class), every preset") {
+  const int N = 8;
+  const Samples s = mnist_samples(N, 28);
+  const Samples warm = mnist_samples(16, 28, 100);
+  for (const char* name : {"modern", "classic", "lecun1998"}) {
+    Config c = preset(name);
+    c.seed = 3;
+    c.batch_size = 16;
+    Network net(c);
+    // A few steps of training, so the probabilities are not uniform and the biases (and lecun1998's
+    // subsampling coefficients) have left their initial values.
+    for (int i = 0; i < 15; ++i) net.train_batch(warm.images.data(), warm.labels.data(), warm.n, 28);
+
+    // Two classes per image: its label and another.
+    std::vector<float> queries;
+    for (int k = 0; k < N; ++k)
+      for (int target : {static_cast<int>(s.labels[k]), (s.labels[k] + 5) % 10}) {
+        queries.push_back(static_cast<float>(k));
+        queries.push_back(static_cast<float>(target));
+      }
+    Tensors in;
+    for (const ParamSpan& span : net.parameters()) in.emplace_back(span.param, span.param + span.size);
+    if (c.output == Output::rbf) in.push_back(net.weights(LayerId::OUTPUT).data);  // the fixed codes
+    in.push_back(s.images);
+    in.push_back(queries);
+    const Tensors ref =
+        read_tensors(run_reference(std::string("input-gradient ") + name, std::string("grad_") + name, in));
+    const size_t Q = queries.size() / 2;
+    REQUIRE(ref.size() == 3);
+    REQUIRE(ref[0].size() == static_cast<size_t>(N) * 10);
+    REQUIRE(ref[1].size() == Q);
+    REQUIRE(ref[2].size() == Q * 1024);
+
+    std::vector<float> p_target(Q), ref_p_target(Q);
+    for (size_t q = 0; q < Q; ++q) {
+      const int k = static_cast<int>(queries[2 * q]), target = static_cast<int>(queries[2 * q + 1]);
+      const float* image = s.images.data() + k * 784;
+      const std::string what = std::string(name) + " image " + std::to_string(k) + " class " + std::to_string(target);
+      // The gradient over the whole 32x32 field (the border too), then the 28x28 image's own part.
+      std::vector<float> g32(1024), g28(784);
+      net.input_gradient(g32.data(), image, target, 28, 32);
+      if (q % 2 == 0)  // input_gradient's forward pass is this image's, in eval mode
+        check_close(what + " outputs", net.feature_map(LayerId::OUTPUT).data,
+                    std::vector<float>(ref[0].begin() + k * 10, ref[0].begin() + (k + 1) * 10));
+      check_close(what + " input gradient", g32,
+                  std::vector<float>(ref[2].begin() + q * 1024, ref[2].begin() + (q + 1) * 1024));
+      net.input_gradient(g28.data(), image, target, 28, 28);
+      int moved = 0;
+      for (int r = 0; r < 28; ++r)
+        for (int col = 0; col < 28; ++col) moved += g28[r * 28 + col] != g32[(r + 2) * 32 + col + 2];
+      CHECK_MESSAGE(moved == 0, what << ": the 28x28 gradient is not the inside of the 32x32 one");
+      std::vector<float> probs(10);
+      net.predict(probs.data(), image, 1, 28);
+      p_target[q] = probs[target];
+      ref_p_target[q] = static_cast<float>(std::exp(static_cast<double>(ref[1][q])));
+    }
+    // p itself, the probability whose log the gradient is of.
+    check_close(std::string(name) + " p(class)", p_target, ref_p_target);
   }
 }
 #endif
