@@ -333,13 +333,7 @@ class NetworkHandle {
   }
   val evaluate(int n, int side, bool bytes) {
     return guarded([&] {
-      const EvalStats s = net().evaluate(io_.images(n, side * side, bytes), io_.label_data(n), n, nullptr, side);
-      val r = val::object();
-      r.set("accuracy", s.accuracy);
-      r.set("loss", s.loss);
-      r.set("correct", s.correct);
-      r.set("count", s.count);
-      return r;
+      return eval_to_js(net().evaluate(io_.images(n, side * side, bytes), io_.label_data(n), n, nullptr, side));
     });
   }
   val predict(int n, int side, bool bytes) {

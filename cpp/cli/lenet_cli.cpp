@@ -201,17 +201,6 @@ std::vector<float> to_floats(const Dataset& d, int limit) {
   return out;
 }
 
-// The first n samples of a set (the session trains on whole sets).
-Dataset first_samples(const Dataset& d, int n) {
-  Dataset out;
-  out.count = std::min(d.count, n);
-  out.side = d.side;
-  const size_t pixels = static_cast<size_t>(d.side) * d.side;
-  out.images.assign(d.images.begin(), d.images.begin() + static_cast<std::ptrdiff_t>(out.count * pixels));
-  out.labels.assign(d.labels.begin(), d.labels.begin() + out.count);
-  return out;
-}
-
 Config config_from_args(const Args& a, const Config& base) {
   Config c = base;
   for (const ConfigField& f : config_fields()) {
@@ -335,8 +324,6 @@ int cmd_train(int argc, char** argv) {
   const int n_test = static_cast<int>(std::min<long>(test_set.count, test_limit));
   if (n_train < batch)
     throw UsageError("--train-limit " + std::to_string(n_train) + " is less than one batch (" + std::to_string(batch) + ")");
-  const Dataset train_part = first_samples(train_set, n_train);
-  const Dataset test_part = first_samples(test_set, n_test);
 
   // The one training loop is the engine's session; the tool keeps the flags, the lines and the files.
   SessionOptions so;
@@ -349,7 +336,9 @@ int cmd_train(int argc, char** argv) {
   so.augment = a.flag("augment");
   so.schedule = ScheduleKind::epoch;
   so.decay = static_cast<float>(decay);
-  TrainingSession session(net, train_part, test_part, so);
+  so.train_limit = n_train;
+  so.held_out_limit = n_test;
+  TrainingSession session(net, train_set, test_set, so);
 
   Progress progress(isatty(STDERR_FILENO) != 0);
   // Human-readable lines go to stdout, or to stderr when stdout carries the JSON.
@@ -396,7 +385,7 @@ int cmd_train(int argc, char** argv) {
       return 2;
     }
     // The epoch's end also evaluates the held-out set, which is not training time.
-    train_seconds += r.epoch_end ? 0.0 : seconds_since(t0);
+    train_seconds += seconds_since(t0) - r.eval_seconds;
     loss_sum += static_cast<double>(r.loss) * r.samples;
     correct += r.correct;
     seen += r.samples;

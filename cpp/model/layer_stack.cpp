@@ -1,6 +1,7 @@
 #include "model/layer_stack.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace lenet {
 
@@ -188,8 +189,6 @@ void LayerStack::backward(int n) {
 void LayerStack::log_probability_gradient(int target) {
   const float* y = outputs();
   float* g = dacts_.back().data();
-  float p[kMaxClasses];
-  probabilities(p, 1);
   const int classes = config_.classes;
   if (config_.output == Output::mse) {
     float sum = 0;
@@ -201,9 +200,21 @@ void LayerStack::log_probability_gradient(int target) {
       return;
     }
   }
-  // softmax of s = y (or -y for RBF distances): d log p_t / d s_i = [i == t] - p_i
-  const float sign = config_.output == Output::rbf ? -1.0f : 1.0f;
-  for (int i = 0; i < classes; ++i) g[i] = sign * ((i == target ? 1.0f : 0.0f) - p[i]);
+  // softmax of s = y (or -y for RBF distances): d log p_t / d s_i = [i == t] - p_i. For a confident network
+  // p_t is within a few float32 steps of 1, and 1 - p_t taken from a float32 p_t is mostly rounding error
+  // (all of it once p_t rounds to 1); so the exponentials are kept in double and the target's term is the sum
+  // of the other classes' shares, accurate however small.
+  const double sign = config_.output == Output::rbf ? -1.0 : 1.0;
+  double e[kMaxClasses];
+  double top = sign * y[0];
+  for (int i = 1; i < classes; ++i) top = std::max(top, sign * y[i]);
+  double total = 0, others = 0;
+  for (int i = 0; i < classes; ++i) {
+    e[i] = std::exp(sign * y[i] - top);
+    total += e[i];
+    if (i != target) others += e[i];
+  }
+  for (int i = 0; i < classes; ++i) g[i] = static_cast<float>(sign * (i == target ? others : -e[i]) / total);
 }
 
 void LayerStack::input_gradient_after_forward(float* out, int side, int target) {

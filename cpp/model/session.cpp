@@ -1,6 +1,7 @@
 #include "model/session.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <numeric>
 #include <string>
@@ -41,6 +42,8 @@ TrainingSession::TrainingSession(Network& net, const Dataset& train, const Datas
       train_(train),
       held_out_(held_out),
       options_(options),
+      n_train_(options.train_limit > 0 ? std::min(options.train_limit, train.count) : train.count),
+      n_held_out_(options.held_out_limit > 0 ? std::min(options.held_out_limit, held_out.count) : held_out.count),
       // A resumed network does not replay the first epochs' order: its steps are mixed into the seed.
       rng_((static_cast<uint64_t>(options.seed) ^ 0x5EEDull) + static_cast<uint64_t>(net.steps()) * 0x9E3779B97F4A7C15ull),
       base_rate_(net.config().learning_rate),
@@ -48,18 +51,19 @@ TrainingSession::TrainingSession(Network& net, const Dataset& train, const Datas
   if (options.epochs < 1 || options.epochs > 100000) throw Error("epochs must be 1..100000");
   if (!(options.decay > 0.0f && options.decay <= 1.0f)) throw Error("the learning-rate decay must be in (0, 1]");
   if (options.evals_per_epoch < 0 || options.evals_per_epoch > 1000) throw Error("evaluations per epoch must be 0..1000");
-  if (options.eval_limit < 0) throw Error("the evaluation limit must be >= 0");
+  if (options.eval_limit < 0 || options.train_limit < 0 || options.held_out_limit < 0)
+    throw Error("the evaluation, training and held-out limits must be >= 0");
   if (options.warmup < 0 || options.warmup > 1000000) throw Error("warmup must be 0..1000000 steps");
   if (options.augment) check_augment_ranges(options.augmentation);
   check_set(train, "training set", net.classes());
   check_set(held_out, "held-out set", net.classes());
-  if (train.count < 1) throw Error("the training set is empty");
-  if (options.drop_last && train.count < batch_size_)
-    throw Error("the training set has " + std::to_string(train.count) + " samples, less than one batch (" +
+  if (n_train_ < 1) throw Error("the training set is empty");
+  if (options.drop_last && n_train_ < batch_size_)
+    throw Error("the training set has " + std::to_string(n_train_) + " samples, less than one batch (" +
                 std::to_string(batch_size_) + ")");
-  batch_size_ = std::min(batch_size_, train.count);
+  batch_size_ = std::min(batch_size_, n_train_);
   const size_t pixels = static_cast<size_t>(train.side) * train.side;
-  order_.resize(static_cast<size_t>(train.count));
+  order_.resize(static_cast<size_t>(n_train_));
   std::iota(order_.begin(), order_.end(), 0);
   batch_.resize(static_cast<size_t>(batch_size_) * pixels);
   sample_.resize(pixels);
@@ -71,14 +75,14 @@ void TrainingSession::start_epoch() {
   position_ = 0;
   // Fisher-Yates with the seeded generator: the same seed gives the same order on every machine.
   if (options_.shuffle)
-    for (int i = train_.count - 1; i > 0; --i) std::swap(order_[i], order_[rng_.below(static_cast<uint32_t>(i + 1))]);
-  next_eval_ = options_.evals_per_epoch > 0 && held_out_.count > 0
-                   ? (train_.count + options_.evals_per_epoch) / (options_.evals_per_epoch + 1)
-                   : train_.count + 1;
+    for (int i = n_train_ - 1; i > 0; --i) std::swap(order_[i], order_[rng_.below(static_cast<uint32_t>(i + 1))]);
+  next_eval_ = options_.evals_per_epoch > 0 && n_held_out_ > 0
+                   ? (n_train_ + options_.evals_per_epoch) / (options_.evals_per_epoch + 1)
+                   : n_train_ + 1;
 }
 
 float TrainingSession::scheduled_rate() const {
-  const double per_epoch = train_.count;
+  const double per_epoch = n_train_;
   const double fraction = ((epoch_ - 1) * per_epoch + position_) / (options_.epochs * per_epoch);
   // Warm-up: four stacked sigmoids (classic) can saturate in their first steps at a rate they later train
   // well at, and then sit at chance for the whole run.
@@ -103,10 +107,10 @@ SessionReport TrainingSession::run(int max_steps) {
   const size_t pixels = static_cast<size_t>(train_.side) * train_.side;
   double loss_sum = 0;
   for (int trained = 0; !finished() && trained < max_steps;) {
-    const int left = train_.count - position_;
+    const int left = n_train_ - position_;
     const int count = std::min(batch_size_, left);
     if (options_.drop_last && count < batch_size_) {  // the epoch's rest is too small: it ends here
-      position_ = train_.count;
+      position_ = n_train_;
     } else {
       for (int k = 0; k < count; ++k) {
         const int idx = order_[static_cast<size_t>(position_ + k)];
@@ -132,12 +136,14 @@ SessionReport TrainingSession::run(int max_steps) {
       r.correct += s.correct;
       r.samples += count;
     }
-    if (position_ >= train_.count) {
+    if (position_ >= n_train_) {
       r.epoch_end = true;
       r.epoch = epoch_;
-      r.done = train_.count;
-      if (held_out_.count > 0) {
+      r.done = n_train_;
+      if (n_held_out_ > 0) {
+        const auto t0 = std::chrono::steady_clock::now();
         r.held_out = evaluate(0, &predicted_);
+        r.eval_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         r.evaluated = r.full = true;
         r.predicted = &predicted_;
       }
@@ -146,10 +152,12 @@ SessionReport TrainingSession::run(int max_steps) {
       break;
     }
     if (position_ >= next_eval_) {
-      next_eval_ += (train_.count + options_.evals_per_epoch) / (options_.evals_per_epoch + 1);
+      next_eval_ += (n_train_ + options_.evals_per_epoch) / (options_.evals_per_epoch + 1);
+      const auto t0 = std::chrono::steady_clock::now();
       r.held_out = evaluate(options_.eval_limit);
+      r.eval_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       r.evaluated = true;
-      r.full = options_.eval_limit == 0 || options_.eval_limit >= held_out_.count;
+      r.full = options_.eval_limit == 0 || options_.eval_limit >= n_held_out_;
       break;
     }
   }
@@ -158,9 +166,9 @@ SessionReport TrainingSession::run(int max_steps) {
     r.done = position_;
   }
   r.steps = steps_;
-  r.per_epoch = train_.count;
-  r.fraction = std::min(1.0, ((r.epoch - 1) * static_cast<double>(train_.count) + r.done) /
-                                 (static_cast<double>(options_.epochs) * train_.count));
+  r.per_epoch = n_train_;
+  r.fraction = std::min(1.0, ((r.epoch - 1) * static_cast<double>(n_train_) + r.done) /
+                                 (static_cast<double>(options_.epochs) * n_train_));
   r.loss = r.samples ? static_cast<float>(loss_sum / r.samples) : 0.0f;
   r.finished = finished();
   r.learning_rate = net_.config().learning_rate;
@@ -169,7 +177,7 @@ SessionReport TrainingSession::run(int max_steps) {
 
 EvalStats TrainingSession::evaluate(int limit, std::vector<uint8_t>* predicted) {
   EvalStats total;
-  const int n = limit > 0 ? std::min(limit, held_out_.count) : held_out_.count;
+  const int n = limit > 0 ? std::min(limit, n_held_out_) : n_held_out_;
   if (n == 0) return total;
   const int side = held_out_.side, classes = net_.classes();
   const size_t pixels = static_cast<size_t>(side) * side;

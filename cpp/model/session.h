@@ -36,6 +36,8 @@ struct SessionOptions {
   int warmup = 0;         // the first `warmup` steps ramp the rate up linearly from base/warmup (any schedule)
   int evals_per_epoch = 0;  // quick held-out evaluations within each epoch, on the first eval_limit images
   int eval_limit = 0;       // images of a quick evaluation (0: all); an epoch's end always evaluates all
+  int train_limit = 0;      // train on the first train_limit samples of the training set (0: all of it)
+  int held_out_limit = 0;   // the held-out set is its first held_out_limit samples (0: all of it)
 };
 
 // What one call of run() did.
@@ -54,6 +56,7 @@ struct SessionReport {
   bool evaluated = false;  // this call ended with a held-out evaluation:
   bool full = false;       //   of the whole held-out set (else its first eval_limit images)
   EvalStats held_out{};
+  double eval_seconds = 0;  // wall time of that evaluation: the rest of the call was training
   const std::vector<uint8_t>* predicted = nullptr;  // full evaluations: each held-out image's class (valid
                                                     // until the next run() or evaluate())
 };
@@ -85,6 +88,8 @@ class TrainingSession {
   const Dataset& train_;
   const Dataset& held_out_;
   SessionOptions options_;
+  int n_train_;     // the samples of train_ and held_out_ the session uses (their limits applied)
+  int n_held_out_;
   Rng rng_;
   float base_rate_;
   std::vector<int> order_;

@@ -29,6 +29,14 @@ before(async () => {
 });
 const suite = siteAndLessonSuite();
 
+// The page in a wide window (the saliency and Fool it panels beside the drawing), with the oracle installed.
+async function openExplainPage() {
+  const context = await suite.browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const { page, log } = await openPage(context, suite.site.url);
+  await installOracle(page, suite.site.url);
+  return { context, page, log };
+}
+
 // ---- in the page: the JavaScript API on a network of the test's own, and canvas pixels -------------------
 
 // Installs window.__expect(model, options) in the page: loads lenet.js (beside the page) and the model file
@@ -135,9 +143,7 @@ async function noAxeFindings(page, where) {
 // ---- the page --------------------------------------------------------------------------------------------
 
 test('the page: the saliency view shows the gradient of the drawing on screen and follows the drawing', async () => {
-  const context = await suite.browser.newContext({ viewport: { width: 1400, height: 1000 } });
-  const { page, log } = await openPage(context, suite.site.url);
-  await installOracle(page, suite.site.url);
+  const { context, page, log } = await openExplainPage();
   const saliency = page.getByTestId('saliency');
   const blank = await pixels(saliency);
   assert.ok(blank.every((p) => p.every((v) => v === 255)), 'blank before a drawing');
@@ -168,9 +174,7 @@ test('the page: the saliency view shows the gradient of the drawing on screen an
 });
 
 test('the page: "Fool it" shows the target and its probability, and says when nothing is drawn', async () => {
-  const context = await suite.browser.newContext({ viewport: { width: 1400, height: 1000 } });
-  const { page, log } = await openPage(context, suite.site.url);
-  await installOracle(page, suite.site.url);
+  const { context, page, log } = await openExplainPage();
   const result = page.getByTestId('fool-result');
 
   await page.getByTestId('fool-run').click();
@@ -210,9 +214,7 @@ test('the page: "Fool it" shows the target and its probability, and says when no
 });
 
 test('the page with lecun1998: C3 maps light up the S2 maps of their table row; the ten RBF codes beside F6', async () => {
-  const context = await suite.browser.newContext({ viewport: { width: 1400, height: 1000 } });
-  const { page, log } = await openPage(context, suite.site.url);
-  await installOracle(page, suite.site.url);
+  const { context, page, log } = await openExplainPage();
   assert.equal(await page.locator('#c3-table-box').isVisible(), false, 'no table for the modern network');
   assert.equal(await page.locator('#maps-C3 canvas[tabindex]').count(), 0);
   await page.locator('#model-select').selectOption('lecun1998');

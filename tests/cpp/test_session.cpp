@@ -110,58 +110,79 @@ TEST_CASE("session: without shuffling, the samples go in the set's order, batch 
   CHECK(by_session.save() == by_hand.save());
 }
 
+TEST_CASE("session: limits train and evaluate on the sets' first samples, as copies of them would") {
+  const Dataset train = mnist_subset("train", 200), held_out = mnist_subset("test", 100);
+  const Dataset train_head = mnist_subset("train", 96), held_out_head = mnist_subset("test", 40);
+  Network limited(small_batches("modern")), copied(small_batches("modern"));
+  SessionOptions o;
+  o.epochs = 2;
+  SessionOptions limits = o;
+  limits.train_limit = 96;
+  limits.held_out_limit = 40;
+  TrainingSession a(limited, train, held_out, limits), b(copied, train_head, held_out_head, o);
+  while (!a.finished()) {
+    const SessionReport ra = a.run(2), rb = b.run(2);
+    CHECK(ra.per_epoch == 96);
+    CHECK(ra.done == rb.done);
+    CHECK(ra.loss == rb.loss);
+    if (ra.epoch_end) {
+      CHECK(ra.held_out.count == 40);
+      CHECK(ra.held_out.loss == rb.held_out.loss);
+      CHECK(ra.eval_seconds >= 0);
+    }
+  }
+  CHECK(b.finished());
+  CHECK(limited.save() == copied.save());
+}
+
 TEST_CASE("session: schedules and drop_last") {
   const Dataset train = mnist_subset("train", 100), none;
+  // Every report of a modern session on the 100 samples, run to its end `steps` steps per call.
+  auto reports = [&](int batch, const SessionOptions& o, int steps) {
+    Network net(small_batches("modern", batch));
+    TrainingSession session(net, train, none, o);
+    std::vector<SessionReport> out;
+    while (!session.finished()) out.push_back(session.run(steps));
+    return out;
+  };
   SUBCASE("linear: down to 10 % of the base rate by the end") {
-    Network net(small_batches("modern", 10));
     SessionOptions o;
     o.schedule = ScheduleKind::linear;
-    TrainingSession session(net, train, none, o);
-    const SessionReport first = session.run(1);
-    CHECK(first.learning_rate == doctest::Approx(0.001));
-    SessionReport r;
-    while (!session.finished()) r = session.run(1);
-    CHECK(r.learning_rate == doctest::Approx(0.001 * (1 - 0.9 * 0.9)));
+    const std::vector<SessionReport> r = reports(10, o, 1);
+    REQUIRE(r.size() == 10);
+    CHECK(r.front().learning_rate == doctest::Approx(0.001));
+    CHECK(r.back().learning_rate == doctest::Approx(0.001 * (1 - 0.9 * 0.9)));
   }
   SUBCASE("epoch: times decay each epoch") {
-    Network net(small_batches("modern", 50));
     SessionOptions o;
     o.epochs = 3;
     o.schedule = ScheduleKind::epoch;
     o.decay = 0.5f;
-    TrainingSession session(net, train, none, o);
-    std::vector<float> rates;
-    while (!session.finished()) {
-      const SessionReport r = session.run(100);
-      CHECK(r.epoch_end);
-      rates.push_back(r.learning_rate);
-    }
-    REQUIRE(rates.size() == 3);
-    CHECK(rates[0] == doctest::Approx(0.001));
-    CHECK(rates[1] == doctest::Approx(0.0005));
-    CHECK(rates[2] == doctest::Approx(0.00025));
+    const std::vector<SessionReport> r = reports(50, o, 100);
+    REQUIRE(r.size() == 3);
+    for (const SessionReport& each : r) CHECK(each.epoch_end);
+    CHECK(r[0].learning_rate == doctest::Approx(0.001));
+    CHECK(r[1].learning_rate == doctest::Approx(0.0005));
+    CHECK(r[2].learning_rate == doctest::Approx(0.00025));
   }
   SUBCASE("warmup: the rate ramps up over the first steps, then follows the schedule") {
-    Network net(small_batches("modern", 10));
     SessionOptions o;
     o.warmup = 4;
-    TrainingSession session(net, train, none, o);
-    std::vector<float> rates;
-    for (int i = 0; i < 6; ++i) rates.push_back(session.run(1).learning_rate);
-    CHECK(rates[0] == doctest::Approx(0.00025));
-    CHECK(rates[1] == doctest::Approx(0.0005));
-    CHECK(rates[3] == doctest::Approx(0.001));
-    CHECK(rates[5] == doctest::Approx(0.001));
+    const std::vector<SessionReport> r = reports(10, o, 1);
+    REQUIRE(r.size() >= 6);
+    CHECK(r[0].learning_rate == doctest::Approx(0.00025));
+    CHECK(r[1].learning_rate == doctest::Approx(0.0005));
+    CHECK(r[3].learning_rate == doctest::Approx(0.001));
+    CHECK(r[5].learning_rate == doctest::Approx(0.001));
   }
   SUBCASE("drop_last: an epoch is the whole batches only") {
-    Network net(small_batches("modern", 32));
     SessionOptions o;
     o.drop_last = true;
-    TrainingSession session(net, train, none, o);
-    const SessionReport r = session.run(100);
-    CHECK(r.epoch_end);
-    CHECK(r.steps == 3);
-    CHECK(r.samples == 96);
+    const std::vector<SessionReport> r = reports(32, o, 100);
+    REQUIRE(r.size() == 1);
+    CHECK(r[0].epoch_end);
+    CHECK(r[0].steps == 3);
+    CHECK(r[0].samples == 96);
   }
 }
 

@@ -25,11 +25,17 @@ export async function waitFor(browser, what, fn, args = [], timeout = 30_000) {
     const value = await browser.run(fn, ...args);
     if (value) return value;
     if (Date.now() > end) {
-      const seen = await browser.run(() => ({
-        ready: document.body.dataset.ready, error: document.getElementById('error')?.textContent,
-        status: document.getElementById('engine-status')?.textContent,
-        progress: document.getElementById('progress-text')?.textContent,
-      })).catch((e) => e.message);
+      // What the page (or the lesson page's elements) showed, so that a failure in CI says why.
+      const seen = await browser.run(() => {
+        const element = (e) => `${e.localName}${e.id ? `#${e.id}` : ''} ${JSON.stringify({ ...e.dataset })} ${
+          e.shadowRoot?.querySelector('.status')?.textContent ?? ''}`;
+        return {
+          ready: document.body.dataset.ready, error: document.getElementById('error')?.textContent,
+          status: document.getElementById('engine-status')?.textContent,
+          progress: document.getElementById('progress-text')?.textContent,
+          elements: [...document.querySelectorAll('lenet-pad, lenet-trainer')].map(element),
+        };
+      }).catch((e) => e.message);
       throw new Error(`${browser.name}: no ${what} within ${timeout / 1000} s (page: ${JSON.stringify(seen)})`);
     }
     await new Promise((r) => setTimeout(r, 100));
