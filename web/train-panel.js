@@ -110,6 +110,10 @@ export class TrainPanel {
       this.report(`Training could not continue: ${d.message}`);
       els.text.textContent = 'Stopped. Fix the problem above and press Start.';
     });
+    t.addEventListener('fallback', ({ detail: d }) => {
+      document.getElementById('train-progress').dataset.fallback = 'one-thread';
+      this.report(d.message);
+    });
     t.addEventListener('crashed', ({ detail: d }) => {
       this.report(`${d.message} The current model is kept; press Start to train again.`);
       els.text.textContent = 'Stopped: the training worker failed.';

@@ -14,9 +14,9 @@
 //                                    <lenet-trainer>'s filters as they form)
 //      { type: 'pause' } | { type: 'resume', learningRate? }
 //      { type: 'finetune', bytes, images: Float32Array(N*28*28), labels: Uint8Array(N) }
-// Out: ready, data-progress, data-ready, started, progress, test, weights, epoch, paused, resumed, diverged,
+// Out: loading, ready, data-progress, data-ready, started, progress, test, weights, epoch, paused, resumed, diverged,
 //      done, finetuned, failed (see post() calls below). Weights travel as saved model bytes (net.save()).
-import { loadLeNet } from './lenet.js';
+import { canUseThreads, loadLeNet } from './lenet.js';
 import { loadSubset, SUBSET_URL } from './data-loader.js';
 import { networkOptions, sessionOptions } from './train-defaults.js';
 
@@ -26,7 +26,7 @@ const WEIGHTS_MS = 1000;
 // A run() of the session is kept near this long, so a pause takes effect promptly whatever the speed.
 const SLICE_MS = 60;
 
-let lenetPromise = null;
+const lenets = new Map(); // threaded (true/false) -> the promise of that build's API
 const dataPromises = new Map();
 let paused = false;
 let wake = null;
@@ -36,14 +36,21 @@ function post(msg, transfer = []) {
   self.postMessage(msg, transfer);
 }
 
-function getLeNet() {
-  // The threaded build where the page is cross-origin isolated (scripts/serve.mjs sends the headers);
-  // this worker may block while the threads of a step run, the page's main thread never does.
-  lenetPromise ??= loadLeNet({ threads: 'auto' }).then((l) => {
-    post({ type: 'ready', build: l.build, maxThreads: l.maxThreads });
-    return l;
-  });
-  return lenetPromise;
+// The threaded build where the page is cross-origin isolated (scripts/serve.mjs sends the headers) and
+// more than one thread is wanted; this worker may block while the threads of a step run, the page's main
+// thread never does. 'loading' says which build is starting: the Trainer (training.js) watches a threaded
+// start, which can hang for good in Firefox, and replaces this worker by a one-thread one if it does.
+function getLeNet(threaded) {
+  if (!lenets.has(threaded)) {
+    post({ type: 'loading', threaded });
+    const p = loadLeNet({ threads: threaded }).then((l) => {
+      post({ type: 'ready', build: l.build, maxThreads: l.maxThreads });
+      return l;
+    });
+    p.catch(() => lenets.delete(threaded)); // let a later start try again
+    lenets.set(threaded, p);
+  }
+  return lenets.get(threaded);
 }
 
 function getData(url) {
@@ -92,15 +99,17 @@ function epochReport(test, side, predicted, gallery) {
 }
 
 async function train(options) {
-  const lenet = await getLeNet();
-  const data = await getData(options.dataUrl ?? SUBSET_URL);
-  session?.net.dispose();
-  session = null;
-  const net = lenet.create(networkOptions(options));
   // Two cores train about 1.8 times as fast (bench); more threads than cores would only take turns. By
   // default one core is left to the page, so drawing stays smooth while training runs.
   const cores = self.navigator?.hardwareConcurrency || 1;
   const wanted = options.threads === 'all' ? cores : options.threads === 'one' ? 1 : cores - 1;
+  const [lenet, data] = await Promise.all([
+    getLeNet(wanted > 1 && canUseThreads()),
+    getData(options.dataUrl ?? SUBSET_URL),
+  ]);
+  session?.net.dispose();
+  session = null;
+  const net = lenet.create(networkOptions(options));
   net.setThreads(Math.max(1, Math.min(lenet.maxThreads, wanted)));
   const pix = data.side * data.side;
   const trainCount = Math.min(options.subset ?? data.train.count, data.train.count);
@@ -188,7 +197,7 @@ async function train(options) {
 // early once every example is right with a small loss. Shifts of up to 2 px make a handful of examples
 // teach the digit rather than the exact pixels.
 async function finetune({ bytes, images, labels }) {
-  const lenet = await getLeNet();
+  const lenet = await getLeNet(false);
   const tuned = lenet.load(bytes);
   try {
     const n = labels.length;
@@ -248,5 +257,3 @@ self.onmessage = async ({ data: msg }) => {
     post({ type: 'failed', during: msg.type, message: e?.message || String(e) });
   }
 };
-
-getLeNet().catch((e) => post({ type: 'failed', during: 'load', message: e?.message || String(e) }));

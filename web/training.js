@@ -7,6 +7,15 @@
 
 const WORKER_URL = new URL('./train-worker.js', import.meta.url);
 
+// Firefox can hang a worker for good while it starts the threaded build: the build makes its helper threads
+// with `new Worker` inside the training worker, and that call sometimes never returns (Firefox ESR here:
+// about 1 start in 15 in a stress loop; Chromium never). A hung worker cannot say so, so the trainer
+// watches: once the worker says it is starting the threaded build ('loading', threaded), 'ready' must follow
+// within this long, where it normally takes well under a second. If it does not, the worker is replaced by
+// one that trains on one thread (threads: 'one' loads the single-threaded build), and a 'fallback' event
+// says why. A false alarm on a very slow machine costs only the threads, never the training.
+const THREADED_START_MS = 20_000;
+
 function crashMessage(e) {
   const what = e?.message ? e.message.replace(/^Uncaught\s+/, '') : 'it could not run (script or WebAssembly failed to load)';
   return `The training worker stopped unexpectedly: ${what}.`;
@@ -14,14 +23,18 @@ function crashMessage(e) {
 
 export class Trainer extends EventTarget {
   #makeWorker;
+  #startWatch = null;
+  #threadedStartMs;
 
   // makeWorker: () => Worker, for a host that must make the worker another way (the single-file lesson
-  // build makes it from a Blob); by default train-worker.js beside this module.
-  constructor({ makeWorker } = {}) {
+  // build makes it from a Blob); by default train-worker.js beside this module. threadedStartMs: how long a
+  // threaded start may take before the worker counts as hung (tests shorten it).
+  constructor({ makeWorker, threadedStartMs = THREADED_START_MS } = {}) {
     super();
     this.worker = null;
     this.state = 'idle';
     this.#makeWorker = makeWorker ?? (() => new Worker(WORKER_URL, { type: 'module', name: 'lenet-training' }));
+    this.#threadedStartMs = threadedStartMs;
   }
 
   #set(state) {
@@ -47,6 +60,8 @@ export class Trainer extends EventTarget {
     this.worker = worker;
     worker.onmessage = ({ data: msg }) => {
       if (worker !== this.worker) return;
+      if (msg.type === 'loading' && msg.threaded) this.#watchThreadedStart(options);
+      else if (msg.type === 'ready') this.#unwatch();
       if (msg.type === 'started' || msg.type === 'resumed') this.#set('training');
       else if (msg.type === 'paused') this.#set('paused');
       else if (msg.type === 'diverged') this.#set('diverged');
@@ -69,6 +84,26 @@ export class Trainer extends EventTarget {
     worker.postMessage({ type: 'start', options });
   }
 
+  #watchThreadedStart(options) {
+    this.#unwatch();
+    this.#startWatch = setTimeout(() => {
+      this.#startWatch = null;
+      const ms = this.#threadedStartMs;
+      const within = ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`;
+      this.start({ ...options, threads: 'one' });
+      this.#emit('fallback', {
+        threads: 1,
+        message: `The threaded build did not start within ${within} (a browser can hang while starting its ` +
+          'threads), so training runs on one thread instead.',
+      });
+    }, this.#threadedStartMs);
+  }
+
+  #unwatch() {
+    clearTimeout(this.#startWatch);
+    this.#startWatch = null;
+  }
+
   pause() {
     if (this.state === 'training') this.worker.postMessage({ type: 'pause' });
   }
@@ -82,6 +117,7 @@ export class Trainer extends EventTarget {
   }
 
   #finish(state) {
+    this.#unwatch();
     this.worker?.terminate();
     this.worker = null;
     this.#set(state);

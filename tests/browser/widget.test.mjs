@@ -228,7 +228,8 @@ test('under the project\'s strict Content-Security-Policy (scripts/serve.mjs): n
     assert.equal(await drawOn(page, page, 'digit', MOUSE_DIGITS.find((d) => d.label === 2)), '2');
     assert.equal(await drawOn(page, page, 'today', MOUSE_DIGITS.find((d) => d.label === 5)), '5');
     // the served build's worker is a module script of the page's own origin, which the policy allows;
-    // the page is cross-origin isolated there, so the worker runs the threaded build (dist/lenet-mt.*)
+    // the page is cross-origin isolated there, so with more than two cores (one is left to the page) the
+    // worker runs the threaded build (dist/lenet-mt.*)
     const t = await trainUntilTested(page);
     assert.equal(t.status, '');
     assert.ok(Number(t.steps) >= 50, JSON.stringify(t));

@@ -142,13 +142,17 @@ export async function trainSaveReload(browser, { engine, shippedFilters }) {
     accuracy: Number(document.querySelector('[data-testid="test-accuracy"]').textContent),
     model: document.getElementById('model-info').textContent,
     error: document.getElementById('error').textContent,
+    fallback: document.getElementById('train-progress').dataset.fallback ?? '',
     charts: document.querySelectorAll('.charts .uplot canvas').length,
     lossPoints: Number(document.getElementById('chart-loss').dataset.points),
   }));
-  assert.equal(run.error, '', `${browser.name}: no error while training`);
+  // A threaded start that hung (Firefox can: web/training.js) is replaced by a one-thread run, and the
+  // error area says so; that is the only message training may leave.
+  const threaded = engine.crossOriginIsolated && engine.sharedArrayBuffer && run.fallback !== 'one-thread';
+  if (run.fallback) assert.match(run.error, /^The threaded build did not start within 20 s .* on one thread instead\.$/, browser.name);
+  else assert.equal(run.error, '', `${browser.name}: no error while training`);
   assert.equal(run.charts, 2, `${browser.name}: both training charts are drawn`);
   assert.ok(run.lossPoints >= 2, `${browser.name}: the loss chart has ${run.lossPoints} points`);
-  const threaded = engine.crossOriginIsolated && engine.sharedArrayBuffer;
   assert.equal(run.threads, threaded ? Math.min(engine.cores, 4) : 1,
     `${browser.name}: training threads (cross-origin isolated ${engine.crossOriginIsolated}, SharedArrayBuffer ${engine.sharedArrayBuffer})`);
   // chance is 10 %: a run that learned nothing stays near it (seed 1 reaches about 70 % on 1,000 digits)
@@ -211,9 +215,14 @@ export async function lesson(browser, url) {
   await waitFor(browser, 'the trainer paused', () => document.querySelector('lenet-trainer').dataset.state === 'paused');
   const trainer = await browser.run(() => {
     const t = document.querySelector('lenet-trainer');
-    return { steps: Number(t.dataset.steps), accuracy: Number(t.dataset.accuracy), status: t.shadowRoot.querySelector('.status').textContent };
+    const status = t.shadowRoot.querySelector('.status');
+    return { steps: Number(t.dataset.steps), accuracy: Number(t.dataset.accuracy), status: status.textContent,
+      error: status.classList.contains('error') };
   });
   assert.ok(trainer.steps >= 50, `${browser.name}: trainer steps ${trainer.steps}`);
   assert.ok(trainer.accuracy > 0 && trainer.accuracy <= 1, `${browser.name}: trainer accuracy ${trainer.accuracy}`);
-  assert.equal(trainer.status, '', `${browser.name}: the trainer shows no error`);
+  // Nothing, or (with more than two cores, where a threaded start can hang in Firefox) the note that a hung
+  // threaded start was replaced by a one-thread run (web/training.js); never an error.
+  assert.ok(!trainer.error && (trainer.status === '' || /on one thread instead/.test(trainer.status)),
+    `${browser.name}: the trainer shows no error: ${trainer.status}`);
 }

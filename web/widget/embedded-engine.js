@@ -16,6 +16,11 @@ export function base64Bytes(base64) {
   return out;
 }
 
+/** Never here: the threaded build needs a worker script file of its own per thread. */
+export function canUseThreads() {
+  return false;
+}
+
 // Single-threaded whatever is asked: the threaded build needs a worker script file of its own per thread.
 export function loadLeNet() {
   const simd = hasSimd();

@@ -128,7 +128,10 @@ export class LeNetTrainer extends HTMLElement {
     on('data-progress', ({ loaded, total }) => {
       if (total) setStatus(this.#ui.status, `Loading the MNIST digits… ${Math.round((100 * loaded) / total)} %`);
     });
-    on('started', () => setStatus(this.#ui.status, ''));
+    // A threaded start that hung was replaced by a one-thread run (../training.js): say so while it trains.
+    let note = '';
+    on('fallback', ({ message }) => (note = message));
+    on('started', () => setStatus(this.#ui.status, note));
     on('progress', (p) => this.#progress(p));
     on('test', ({ accuracy, steps }) => this.#accuracy(accuracy, steps));
     on('epoch', ({ accuracy, steps, bytes }) => {
