@@ -12,9 +12,9 @@
 //                                    gallery (40: misclassified digits per epoch report),
 //                                    watch (a layer name: its weights ride on every progress report, for
 //                                    <lenet-trainer>'s filters as they form)
-//      { type: 'pause' } | { type: 'resume', learningRate? }
+//      { type: 'pause' } | { type: 'resume', learningRate? } | { type: 'ping' } (answered by 'pong')
 //      { type: 'finetune', bytes, images: Float32Array(N*28*28), labels: Uint8Array(N) }
-// Out: loading, ready, data-progress, data-ready, started, progress, test, weights, epoch, paused, resumed, diverged,
+// Out: loading, ready, pong, data-progress, data-ready, started, progress, test, weights, epoch, paused, resumed, diverged,
 //      done, finetuned, failed (see post() calls below). Weights travel as saved model bytes (net.save()).
 import { canUseThreads, loadLeNet } from './lenet.js';
 import { loadSubset, SUBSET_URL } from './data-loader.js';
@@ -232,6 +232,9 @@ self.onmessage = async ({ data: msg }) => {
       case 'start':
         paused = false;
         await train(msg.options);
+        break;
+      case 'ping': // the Trainer's watch while the threaded build starts (training.js)
+        post({ type: 'pong' });
         break;
       case 'pause':
         paused = true;

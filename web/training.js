@@ -8,12 +8,12 @@
 const WORKER_URL = new URL('./train-worker.js', import.meta.url);
 
 // Firefox can hang a worker for good while it starts the threaded build: the build makes its helper threads
-// with `new Worker` inside the training worker, and that call sometimes never returns (Firefox ESR here:
-// about 1 start in 15 in a stress loop; Chromium never). A hung worker cannot say so, so the trainer
-// watches: once the worker says it is starting the threaded build ('loading', threaded), 'ready' must follow
-// within this long, where it normally takes well under a second. If it does not, the worker is replaced by
-// one that trains on one thread (threads: 'one' loads the single-threaded build), and a 'fallback' event
-// says why. A false alarm on a very slow machine costs only the threads, never the training.
+// with `new Worker` inside the training worker, and that call sometimes never returns, the worker's event
+// loop blocked (Firefox ESR: bench/firefox-worker-start.mjs; Chromium never). A hung worker cannot say so,
+// so the trainer watches: from the worker's 'loading' (threaded) until its 'ready', it pings the worker,
+// which answers between the steps of an asynchronous load however slow the machine. A ping left unanswered
+// this long means a blocked worker: it is replaced by one that trains the same run on one thread (threads:
+// 'one' loads the single-threaded build), and a 'fallback' event says why.
 const THREADED_START_MS = 20_000;
 
 function crashMessage(e) {
@@ -24,11 +24,12 @@ function crashMessage(e) {
 export class Trainer extends EventTarget {
   #makeWorker;
   #startWatch = null;
+  #pingSent = null; // when the watch's unanswered ping was sent
   #threadedStartMs;
 
   // makeWorker: () => Worker, for a host that must make the worker another way (the single-file lesson
   // build makes it from a Blob); by default train-worker.js beside this module. threadedStartMs: how long a
-  // threaded start may take before the worker counts as hung (tests shorten it).
+  // worker starting the threaded build may leave a ping unanswered before it counts as hung (tests shorten it).
   constructor({ makeWorker, threadedStartMs = THREADED_START_MS } = {}) {
     super();
     this.worker = null;
@@ -60,7 +61,11 @@ export class Trainer extends EventTarget {
     this.worker = worker;
     worker.onmessage = ({ data: msg }) => {
       if (worker !== this.worker) return;
-      if (msg.type === 'loading' && msg.threaded) this.#watchThreadedStart(options);
+      if (msg.type === 'pong') {
+        this.#pingSent = null;
+        return;
+      }
+      if (msg.type === 'loading' && msg.threaded) this.#watchThreadedStart(worker, options);
       else if (msg.type === 'ready') this.#unwatch();
       if (msg.type === 'started' || msg.type === 'resumed') this.#set('training');
       else if (msg.type === 'paused') this.#set('paused');
@@ -84,24 +89,33 @@ export class Trainer extends EventTarget {
     worker.postMessage({ type: 'start', options });
   }
 
-  #watchThreadedStart(options) {
+  #watchThreadedStart(worker, options) {
     this.#unwatch();
-    this.#startWatch = setTimeout(() => {
-      this.#startWatch = null;
-      const ms = this.#threadedStartMs;
-      const within = ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`;
-      this.start({ ...options, threads: 'one' });
-      this.#emit('fallback', {
-        threads: 1,
-        message: `The threaded build did not start within ${within} (a browser can hang while starting its ` +
-          'threads), so training runs on one thread instead.',
-      });
-    }, this.#threadedStartMs);
+    const ms = this.#threadedStartMs;
+    // Only an unanswered ping counts, not the time between ticks: a background tab's timers may be slowed
+    // to one tick a minute, and a live worker answers the ping each tick sends before the next.
+    this.#startWatch = setInterval(() => {
+      const now = Date.now();
+      if (this.#pingSent === null) {
+        this.#pingSent = now;
+        worker.postMessage({ type: 'ping' });
+      } else if (now - this.#pingSent >= ms) {
+        this.#unwatch();
+        const within = ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`;
+        this.start({ ...options, threads: 'one' });
+        this.#emit('fallback', {
+          threads: 1,
+          message: `The threaded build did not start: its worker stopped answering for ${within} (a browser can ` +
+            'hang while starting its threads), so training runs on one thread instead.',
+        });
+      }
+    }, Math.min(1000, ms / 4));
   }
 
   #unwatch() {
-    clearTimeout(this.#startWatch);
+    clearInterval(this.#startWatch);
     this.#startWatch = null;
+    this.#pingSent = null;
   }
 
   pause() {

@@ -149,7 +149,7 @@ export async function trainSaveReload(browser, { engine, shippedFilters }) {
   // A threaded start that hung (Firefox can: web/training.js) is replaced by a one-thread run, and the
   // error area says so; that is the only message training may leave.
   const threaded = engine.crossOriginIsolated && engine.sharedArrayBuffer && run.fallback !== 'one-thread';
-  if (run.fallback) assert.match(run.error, /^The threaded build did not start within 20 s .* on one thread instead\.$/, browser.name);
+  if (run.fallback) assert.match(run.error, /^The threaded build did not start: its worker stopped answering for 20 s .* on one thread instead\.$/, browser.name);
   else assert.equal(run.error, '', `${browser.name}: no error while training`);
   assert.equal(run.charts, 2, `${browser.name}: both training charts are drawn`);
   assert.ok(run.lossPoints >= 2, `${browser.name}: the loss chart has ${run.lossPoints} points`);

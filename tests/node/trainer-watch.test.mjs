@@ -1,13 +1,14 @@
 // The Trainer (web/training.js) replaces a training worker that hangs while starting the threaded build
-// (seen in Firefox) by a one-thread one, and leaves a worker that starts alone. Fake workers stand in for
-// the real one, so the hang is certain and no browser is needed; timing cannot decide either outcome: the
-// hung worker never answers, and the healthy one answers in the same turn as it says it is loading.
+// (seen in Firefox) by a one-thread one, and leaves alone a worker that starts, however slowly. Fake
+// workers stand in for the real one, so the hang is certain and no browser is needed; timing cannot decide
+// any outcome: the hung worker never answers, the others answer every ping in the same turn.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Trainer } from '../../web/training.js';
 
-// A fake worker: answers 'start' with what script(options) returns, all in one turn.
-function fakeWorkers(script) {
+// A fake worker: answers 'start' with what script(options) returns, all in one turn; a live one (alive:
+// true) answers pings at once, as the real one does between the steps of its load.
+function fakeWorkers(script, { alive = false } = {}) {
   const made = [];
   const makeWorker = () => {
     const w = {
@@ -15,6 +16,7 @@ function fakeWorkers(script) {
       terminated: false,
       onmessage: null,
       postMessage(msg) {
+        if (msg.type === 'ping' && alive) queueMicrotask(() => !w.terminated && w.onmessage({ data: { type: 'pong' } }));
         if (msg.type !== 'start') return;
         w.started.push(msg.options);
         queueMicrotask(() => {
@@ -49,7 +51,7 @@ test('a threaded start that never becomes ready is replaced by a one-thread run 
   assert.ok(!made[1].terminated);
   assert.deepEqual(made[1].started, [{ ...options, threads: 'one' }], 'the same run, on one thread');
   assert.equal(note.threads, 1);
-  assert.match(note.message, /did not start within 20 ms/);
+  assert.match(note.message, /did not start: its worker stopped answering for 20 ms/);
   assert.match(note.message, /one thread/);
   assert.equal(trainer.state, 'training');
   trainer.reset();
@@ -81,4 +83,21 @@ test('a threaded start that becomes ready is left alone, and reset stops the wat
   assert.equal(fallbacks, 0);
   assert.equal(hung.made.length, 1);
   assert.equal(second.state, 'idle');
+});
+
+test('a slow threaded start that answers pings is never replaced', { timeout: 60_000 }, async () => {
+  // 'ready' comes ten watch periods after 'loading'; meanwhile the worker answers every ping.
+  let worker;
+  const { made, makeWorker } = fakeWorkers(() => [{ type: 'loading', threaded: true }], { alive: true });
+  const trainer = new Trainer({ makeWorker: () => (worker = makeWorker()), threadedStartMs: 20 });
+  let fallbacks = 0;
+  trainer.addEventListener('fallback', () => fallbacks++);
+  const started = once(trainer, 'started');
+  trainer.start({ preset: 'classic', threads: 'all' });
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  for (const data of [{ type: 'ready', build: 'simd', maxThreads: 2 }, { type: 'started', threads: 2 }]) worker.onmessage({ data });
+  assert.equal((await started).threads, 2);
+  assert.equal(fallbacks, 0);
+  assert.equal(made.length, 1);
+  trainer.reset();
 });
