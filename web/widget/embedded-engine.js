@@ -16,12 +16,11 @@ export function base64Bytes(base64) {
   return out;
 }
 
-/** Never here: the threaded build needs a worker script file of its own per thread. */
+// Single-threaded whatever is asked: the threaded build needs a worker script file of its own per thread.
 export function canUseThreads() {
   return false;
 }
 
-// Single-threaded whatever is asked: the threaded build needs a worker script file of its own per thread.
 export function loadLeNet() {
   const simd = hasSimd();
   return loadFrom({ simd, factory: simd ? createSimd : createNoSimd, wasmBinary: base64Bytes(simd ? SIMD_WASM : NOSIMD_WASM) });
